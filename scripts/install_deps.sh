@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything scalelab needs from Debian 12 packages. Idempotent: packages already
+# present are left alone. Run as root (or with sudo). The CUDA toolkit, when present, is
+# expected at /usr/local/cuda; without it the CUDA backend is simply not built.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libeigen3-dev libceres-dev libsqlite3-dev sqlite3 libfmt-dev
+  libboost-program-options-dev doctest-dev nlohmann-json3-dev libyaml-cpp-dev
+  libsentencepiece-dev
+  gnuplot-nox          # figures
+  bible-kjv bible-kjv-text  # the built-in real-text corpus (about 4.4 MB of English)
+  python3 python3-numpy python3-scipy  # bench/ peers
+  clang-format
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "scalelab dependencies: all ${#packages[@]} packages installed"

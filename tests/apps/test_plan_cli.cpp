@@ -1,0 +1,92 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+#include "db/schema.hpp"
+#include "db/sweep_store.hpp"
+
+using nlohmann::json;
+using scalelab::testing::fresh_dir;
+using scalelab::testing::run_cli;
+
+namespace {
+
+void check_point_schema(const json& p) {
+  for (const char* key : {"params", "non_embedding_params", "tokens", "tokens_per_param",
+                          "flops_6nd", "flops_exact", "predicted_loss", "hours", "shape"})
+    CHECK_MESSAGE(p.contains(key), key);
+  for (const char* key : {"arch", "vocab_size", "seq_len", "n_layer", "d_model", "n_head",
+                          "head_dim", "d_ff", "tied_embeddings"})
+    CHECK_MESSAGE(p["shape"].contains(key), key);
+}
+
+}  // namespace
+
+TEST_CASE("plan --format json: schema and the ratio rule's exact budget") {
+  const auto r = run_cli("plan --budget 1e21 --format json");
+  REQUIRE(r.exit_code == 0);
+  const json doc = json::parse(r.out);
+  REQUIRE(doc["budgets"].size() == 1);
+  const json& b = doc["budgets"][0];
+  CHECK(b["compute_flops"] == 1e21);
+  const json& opt = b["optimal"];
+  check_point_schema(opt);
+  const double n = opt["params"], d = opt["tokens"];
+  CHECK(std::fabs(6 * n * d / 1e21 - 1) < 1e-9);
+  CHECK(std::fabs(n / std::sqrt(1e21 / 120) - 1) < 1e-12);
+  REQUIRE(b["grid"].size() == 5);
+  double previous = 0;
+  for (const json& g : b["grid"]) {
+    check_point_schema(g);
+    CHECK(std::fabs(6.0 * g["params"].get<double>() * g["tokens"].get<double>() / 1e21 - 1) < 1e-9);
+    CHECK(g["params"].get<double>() > previous);
+    previous = g["params"];
+  }
+}
+
+TEST_CASE("plan with epoch2024, ranges and the other formats") {
+  auto r = run_cli("plan --budget 1e21 --rule epoch2024 --format json");
+  REQUIRE(r.exit_code == 0);
+  const double tpp = json::parse(r.out)["budgets"][0]["optimal"]["tokens_per_param"];
+  CHECK(tpp == doctest::Approx(21.6).epsilon(0.01));
+  r = run_cli("plan --budget 1e17:1e19:3 --grid 3 --format json");
+  REQUIRE(r.exit_code == 0);
+  CHECK(json::parse(r.out)["budgets"].size() == 3);
+  r = run_cli("plan --budget '3.5 PF-days' --format csv");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.rfind("compute_flops,kind,params", 0) == 0);
+  r = run_cli("plan --budget '100 H100-hours' --mfu 0.5");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("tokens/param") != std::string::npos);
+}
+
+TEST_CASE("plan --save stores pending runs; bad input writes nothing") {
+  const std::string dir = fresh_dir("plan_save");
+  auto r = run_cli("plan --budget -5 --save s1", dir);
+  CHECK(r.exit_code == 2);
+  r = run_cli("plan --budget abc --save s1", dir);
+  CHECK(r.exit_code == 2);
+  r = run_cli("plan --budget 1e15 --save 'bad name'", dir);
+  CHECK(r.exit_code == 2);
+  CHECK_FALSE(std::filesystem::exists(dir + "/scalelab.db"));
+
+  r = run_cli("plan --budget 1e11:1e12:3 --grid 3 --save s1", dir);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("saved sweep 's1'") != std::string::npos);
+  auto db = scalelab::db::open_database(dir + "/scalelab.db");
+  const auto sweep = scalelab::db::require_sweep(db, "s1");
+  const auto runs = scalelab::db::list_runs(db, sweep.id);
+  CHECK(runs.size() >= 3);
+  CHECK(runs.size() <= 9);
+  for (const auto& run : runs) {
+    CHECK(run.status == "pending");
+    CHECK(std::fabs(6 * run.params * run.tokens / *run.budget_flops - 1) < 1e-9);
+    CHECK(json::parse(run.config_json).contains("shape"));
+  }
+  r = run_cli("plan --budget 1e12 --save s1", dir);  // name taken
+  CHECK(r.exit_code == 2);
+  CHECK(scalelab::db::list_runs(db, sweep.id).size() == runs.size());
+}
