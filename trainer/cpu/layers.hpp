@@ -1,0 +1,416 @@
+// The CPU reference layers: one forward and one backward function per layer, templated on
+// the scalar (float for training, double for the gradient check). Activations are row-major
+// (N = B·T rows). Every backward function ACCUMULATES (+=) into its gradient outputs; the
+// caller zeroes them. Work is split across OpenMP threads so that each output element is
+// written by exactly one thread in a fixed order: results depend only on the thread count,
+// never on timing (the bitwise-resume test relies on it).
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+
+namespace scalelab::trainer::cpu {
+
+template <typename T>
+using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using MatrixMap = Eigen::Map<RowMatrix<T>>;
+template <typename T>
+using ConstMatrixMap = Eigen::Map<const RowMatrix<T>>;
+// A (rows, cols) block of a row-major buffer whose rows are `stride` elements apart.
+template <typename T>
+using StridedMap = Eigen::Map<RowMatrix<T>, 0, Eigen::OuterStride<>>;
+template <typename T>
+using ConstStridedMap = Eigen::Map<const RowMatrix<T>, 0, Eigen::OuterStride<>>;
+
+// ---- embedding: out[b,t] = wte[token] (+ wpe[t] for gpt2) ---------------------------------
+template <typename T>
+void embedding_forward(T* out, const std::int32_t* tokens, const T* wte, const T* wpe, int B,
+                       int Tn, int d) {
+#pragma omp parallel for schedule(static)
+  for (int n = 0; n < B * Tn; ++n) {
+    const T* e = wte + static_cast<std::int64_t>(tokens[n]) * d;
+    const T* p = wpe ? wpe + static_cast<std::int64_t>(n % Tn) * d : nullptr;
+    T* o = out + static_cast<std::int64_t>(n) * d;
+    for (int c = 0; c < d; ++c) o[c] = p ? e[c] + p[c] : e[c];
+  }
+}
+
+// Scatter-add; threads own disjoint channel ranges so no two threads touch one element.
+template <typename T>
+void embedding_backward(T* dwte, T* dwpe, const T* dout, const std::int32_t* tokens, int B,
+                        int Tn, int d) {
+  constexpr int kChunk = 16;
+  const int chunks = (d + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < chunks; ++k) {
+    const int c0 = k * kChunk, c1 = std::min(d, c0 + kChunk);
+    for (int n = 0; n < B * Tn; ++n) {
+      const T* g = dout + static_cast<std::int64_t>(n) * d;
+      T* e = dwte + static_cast<std::int64_t>(tokens[n]) * d;
+      for (int c = c0; c < c1; ++c) e[c] += g[c];
+      if (dwpe) {
+        T* p = dwpe + static_cast<std::int64_t>(n % Tn) * d;
+        for (int c = c0; c < c1; ++c) p[c] += g[c];
+      }
+    }
+  }
+}
+
+// Column sums of a (N, C) matrix added to acc[C]; threads own column ranges.
+template <typename T>
+void column_sums(T* acc, const T* x, std::int64_t N, int C) {
+  constexpr int kChunk = 64;
+  const int chunks = (C + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < chunks; ++k) {
+    const int c0 = k * kChunk, c1 = std::min(C, c0 + kChunk);
+    for (std::int64_t n = 0; n < N; ++n) {
+      const T* row = x + n * C;
+      for (int c = c0; c < c1; ++c) acc[c] += row[c];
+    }
+  }
+}
+
+// ---- LayerNorm (gpt2): out = (x - mean) · rstd · w + b, eps 1e-5 as in GPT-2 -------------
+template <typename T>
+void layernorm_forward(T* out, T* mean, T* rstd, const T* inp, const T* w, const T* b,
+                       std::int64_t N, int C) {
+  const T eps = T(1e-5);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t n = 0; n < N; ++n) {
+    const T* x = inp + n * C;
+    T m = 0;
+    for (int c = 0; c < C; ++c) m += x[c];
+    m /= C;
+    T v = 0;
+    for (int c = 0; c < C; ++c) v += (x[c] - m) * (x[c] - m);
+    v /= C;
+    const T s = T(1) / std::sqrt(v + eps);
+    T* o = out + n * C;
+    for (int c = 0; c < C; ++c) o[c] = (x[c] - m) * s * w[c] + b[c];
+    mean[n] = m;
+    rstd[n] = s;
+  }
+}
+
+template <typename T>
+void layernorm_backward(T* dinp, T* dw, T* db, const T* dout, const T* inp, const T* mean,
+                        const T* rstd, const T* w, std::int64_t N, int C) {
+#pragma omp parallel for schedule(static)
+  for (std::int64_t n = 0; n < N; ++n) {
+    const T* x = inp + n * C;
+    const T* g = dout + n * C;
+    const T m = mean[n], s = rstd[n];
+    T mean_dn = 0, mean_dn_xhat = 0;
+    for (int c = 0; c < C; ++c) {
+      const T dn = g[c] * w[c];
+      mean_dn += dn;
+      mean_dn_xhat += dn * (x[c] - m) * s;
+    }
+    mean_dn /= C;
+    mean_dn_xhat /= C;
+    T* dx = dinp + n * C;
+    for (int c = 0; c < C; ++c) {
+      const T xhat = (x[c] - m) * s;
+      dx[c] += s * (g[c] * w[c] - mean_dn - xhat * mean_dn_xhat);
+    }
+  }
+  constexpr int kChunk = 64;
+  const int chunks = (C + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < chunks; ++k) {
+    const int c0 = k * kChunk, c1 = std::min(C, c0 + kChunk);
+    for (std::int64_t n = 0; n < N; ++n) {
+      const T* x = inp + n * C;
+      const T* g = dout + n * C;
+      for (int c = c0; c < c1; ++c) {
+        dw[c] += g[c] * (x[c] - mean[n]) * rstd[n];
+        db[c] += g[c];
+      }
+    }
+  }
+}
+
+// ---- RMSNorm (llama): out = x · rstd · w, rstd = 1/sqrt(mean(x²) + eps), eps 1e-5 --------
+template <typename T>
+void rmsnorm_forward(T* out, T* rstd, const T* inp, const T* w, std::int64_t N, int C) {
+  const T eps = T(1e-5);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t n = 0; n < N; ++n) {
+    const T* x = inp + n * C;
+    T ss = 0;
+    for (int c = 0; c < C; ++c) ss += x[c] * x[c];
+    const T s = T(1) / std::sqrt(ss / C + eps);
+    T* o = out + n * C;
+    for (int c = 0; c < C; ++c) o[c] = x[c] * s * w[c];
+    rstd[n] = s;
+  }
+}
+
+// d/dx_j of y_i = w_i x_i r with dr/dx_j = -r³ x_j / C gives
+// dx_j = r (g_j w_j - x_j r² mean_i(g_i w_i x_i)).
+template <typename T>
+void rmsnorm_backward(T* dinp, T* dw, const T* dout, const T* inp, const T* rstd, const T* w,
+                      std::int64_t N, int C) {
+#pragma omp parallel for schedule(static)
+  for (std::int64_t n = 0; n < N; ++n) {
+    const T* x = inp + n * C;
+    const T* g = dout + n * C;
+    const T s = rstd[n];
+    T dot = 0;
+    for (int c = 0; c < C; ++c) dot += g[c] * w[c] * x[c];
+    const T k = s * s * dot / C;
+    T* dx = dinp + n * C;
+    for (int c = 0; c < C; ++c) dx[c] += s * (g[c] * w[c] - x[c] * k);
+  }
+  constexpr int kChunk = 64;
+  const int chunks = (C + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < chunks; ++k) {
+    const int c0 = k * kChunk, c1 = std::min(C, c0 + kChunk);
+    for (std::int64_t n = 0; n < N; ++n) {
+      const T* x = inp + n * C;
+      const T* g = dout + n * C;
+      for (int c = c0; c < c1; ++c) dw[c] += g[c] * x[c] * rstd[n];
+    }
+  }
+}
+
+// ---- linear: out (N, OC) = inp (N, C) · wᵀ + b, w (OC, C) row-major ----------------------
+// Eigen's GEMM splits the output into blocks across the OpenMP threads.
+template <typename T>
+void matmul_forward(T* out, const T* inp, const T* w, const T* bias, std::int64_t N, int C,
+                    int OC) {
+  MatrixMap<T> o(out, N, OC);
+  o.noalias() = ConstMatrixMap<T>(inp, N, C) * ConstMatrixMap<T>(w, OC, C).transpose();
+  if (bias) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t n = 0; n < N; ++n)
+      for (int c = 0; c < OC; ++c) out[n * OC + c] += bias[c];
+  }
+}
+
+// dinp += dout · w; dw += doutᵀ · inp; dbias += column sums of dout.
+template <typename T>
+void matmul_backward(T* dinp, T* dw, T* dbias, const T* dout, const T* inp, const T* w,
+                     std::int64_t N, int C, int OC) {
+  const ConstMatrixMap<T> g(dout, N, OC);
+  MatrixMap<T>(dinp, N, C).noalias() += g * ConstMatrixMap<T>(w, OC, C);
+  MatrixMap<T>(dw, OC, C).noalias() += g.transpose() * ConstMatrixMap<T>(inp, N, C);
+  if (dbias) column_sums(dbias, dout, N, OC);
+}
+
+// ---- rotary position embedding (llama), rotate-half convention ---------------------------
+// For pair (i, i + hd/2) of each head at position t, angle θ = t · base^(-2i/hd), base 1e4:
+// (x1, x2) -> (x1 cos θ - x2 sin θ, x2 cos θ + x1 sin θ). Applied in place to q and k of a
+// (N, 3a) q|k|v buffer. cos_sin holds (T, hd/2) pairs of cos θ, sin θ.
+template <typename T>
+void rope_forward(T* qkv, const T* cos_sin, int B, int Tn, int n_head, int hd) {
+  const int a = n_head * hd, half = hd / 2;
+#pragma omp parallel for schedule(static)
+  for (int n = 0; n < B * Tn; ++n) {
+    const T* cs = cos_sin + static_cast<std::int64_t>(n % Tn) * hd;
+    for (int part = 0; part < 2; ++part)
+      for (int h = 0; h < n_head; ++h) {
+        T* v = qkv + static_cast<std::int64_t>(n) * 3 * a + part * a + h * hd;
+        for (int i = 0; i < half; ++i) {
+          const T c = cs[2 * i], s = cs[2 * i + 1], x1 = v[i], x2 = v[i + half];
+          v[i] = x1 * c - x2 * s;
+          v[i + half] = x2 * c + x1 * s;
+        }
+      }
+  }
+}
+
+// The rotation is orthogonal: the gradient rotates back by -θ, in place on dq and dk.
+template <typename T>
+void rope_backward(T* dqkv, const T* cos_sin, int B, int Tn, int n_head, int hd) {
+  const int a = n_head * hd, half = hd / 2;
+#pragma omp parallel for schedule(static)
+  for (int n = 0; n < B * Tn; ++n) {
+    const T* cs = cos_sin + static_cast<std::int64_t>(n % Tn) * hd;
+    for (int part = 0; part < 2; ++part)
+      for (int h = 0; h < n_head; ++h) {
+        T* g = dqkv + static_cast<std::int64_t>(n) * 3 * a + part * a + h * hd;
+        for (int i = 0; i < half; ++i) {
+          const T c = cs[2 * i], s = cs[2 * i + 1], g1 = g[i], g2 = g[i + half];
+          g[i] = g1 * c + g2 * s;
+          g[i + half] = g2 * c - g1 * s;
+        }
+      }
+  }
+}
+
+// ---- causal self-attention ---------------------------------------------------------------
+// qkv (N, 3a) holds q|k|v; head h of each uses columns [h·hd, (h+1)·hd) of its part.
+// probs (B, n_head, T, T) keeps softmax(q·kᵀ/sqrt(hd)) with the causal mask (zeros above the
+// diagonal) for the backward pass; out (N, a).
+template <typename T>
+void attention_forward(T* out, T* probs, const T* qkv, int B, int Tn, int n_head, int hd) {
+  const int a = n_head * hd;
+  const T scale = T(1) / std::sqrt(static_cast<T>(hd));
+#pragma omp parallel for schedule(static)
+  for (int bh = 0; bh < B * n_head; ++bh) {
+    const int b = bh / n_head, h = bh % n_head;
+    const T* base = qkv + static_cast<std::int64_t>(b) * Tn * 3 * a + h * hd;
+    const ConstStridedMap<T> q(base, Tn, hd, Eigen::OuterStride<>(3 * a));
+    const ConstStridedMap<T> k(base + a, Tn, hd, Eigen::OuterStride<>(3 * a));
+    const ConstStridedMap<T> v(base + 2 * a, Tn, hd, Eigen::OuterStride<>(3 * a));
+    MatrixMap<T> p(probs + static_cast<std::int64_t>(bh) * Tn * Tn, Tn, Tn);
+    p.noalias() = q * k.transpose();
+    for (int t = 0; t < Tn; ++t) {
+      T* row = p.data() + static_cast<std::int64_t>(t) * Tn;
+      T mx = row[0] * scale;
+      for (int s = 1; s <= t; ++s) mx = std::max(mx, row[s] * scale);
+      T sum = 0;
+      for (int s = 0; s <= t; ++s) {
+        row[s] = std::exp(row[s] * scale - mx);
+        sum += row[s];
+      }
+      const T inv = T(1) / sum;
+      for (int s = 0; s <= t; ++s) row[s] *= inv;
+      for (int s = t + 1; s < Tn; ++s) row[s] = 0;
+    }
+    StridedMap<T> o(out + static_cast<std::int64_t>(b) * Tn * a + h * hd, Tn, hd,
+                    Eigen::OuterStride<>(a));
+    o.noalias() = p * v;
+  }
+}
+
+// With P the probabilities and dO the output gradient: dP = dO·vᵀ, dv += Pᵀ·dO,
+// dS = P ∘ (dP - rowsum(dP ∘ P)), dq += dS·k·scale, dk += dSᵀ·q·scale.
+template <typename T>
+void attention_backward(T* dqkv, const T* dout, const T* qkv, const T* probs, int B, int Tn,
+                        int n_head, int hd) {
+  const int a = n_head * hd;
+  const T scale = T(1) / std::sqrt(static_cast<T>(hd));
+#pragma omp parallel
+  {
+    RowMatrix<T> ds(Tn, Tn);  // per-thread scratch for dP, then dS
+#pragma omp for schedule(static)
+    for (int bh = 0; bh < B * n_head; ++bh) {
+      const int b = bh / n_head, h = bh % n_head;
+      const std::int64_t off = static_cast<std::int64_t>(b) * Tn * 3 * a + h * hd;
+      const Eigen::OuterStride<> s3(3 * a);
+      const ConstStridedMap<T> q(qkv + off, Tn, hd, s3), k(qkv + off + a, Tn, hd, s3),
+          v(qkv + off + 2 * a, Tn, hd, s3);
+      StridedMap<T> dq(dqkv + off, Tn, hd, s3), dk(dqkv + off + a, Tn, hd, s3),
+          dv(dqkv + off + 2 * a, Tn, hd, s3);
+      const ConstStridedMap<T> g(dout + static_cast<std::int64_t>(b) * Tn * a + h * hd, Tn, hd,
+                                 Eigen::OuterStride<>(a));
+      const ConstMatrixMap<T> p(probs + static_cast<std::int64_t>(bh) * Tn * Tn, Tn, Tn);
+      ds.noalias() = g * v.transpose();
+      dv.noalias() += p.transpose() * g;
+      for (int t = 0; t < Tn; ++t) {
+        T dot = 0;
+        for (int s = 0; s <= t; ++s) dot += ds(t, s) * p(t, s);
+        for (int s = 0; s <= t; ++s) ds(t, s) = p(t, s) * (ds(t, s) - dot) * scale;
+        for (int s = t + 1; s < Tn; ++s) ds(t, s) = 0;
+      }
+      dq.noalias() += ds * k;
+      dk.noalias() += ds.transpose() * q;
+    }
+  }
+}
+
+// ---- GELU, tanh approximation (GPT-2) ----------------------------------------------------
+template <typename T>
+void gelu_forward(T* out, const T* inp, std::int64_t n) {
+  const T k = std::sqrt(T(2) / std::numbers::pi_v<T>);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T x = inp[i];
+    out[i] = T(0.5) * x * (T(1) + std::tanh(k * (x + T(0.044715) * x * x * x)));
+  }
+}
+
+template <typename T>
+void gelu_backward(T* dinp, const T* inp, const T* dout, std::int64_t n) {
+  const T k = std::sqrt(T(2) / std::numbers::pi_v<T>);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T x = inp[i];
+    const T u = k * (x + T(0.044715) * x * x * x);
+    const T th = std::tanh(u);
+    const T du = k * (T(1) + T(3) * T(0.044715) * x * x);
+    const T grad = T(0.5) * (T(1) + th) + T(0.5) * x * (T(1) - th * th) * du;
+    dinp[i] += grad * dout[i];
+  }
+}
+
+// ---- SwiGLU (llama): out = silu(h1) ∘ h3, h (N, 2f) holds h1|h3 --------------------------
+template <typename T>
+void swiglu_forward(T* out, const T* h, std::int64_t N, int f) {
+#pragma omp parallel for schedule(static)
+  for (std::int64_t n = 0; n < N; ++n) {
+    const T* h1 = h + n * 2 * f;
+    const T* h3 = h1 + f;
+    T* o = out + n * f;
+    for (int i = 0; i < f; ++i) o[i] = h1[i] / (T(1) + std::exp(-h1[i])) * h3[i];
+  }
+}
+
+// silu'(x) = σ(x)·(1 + x·(1 - σ(x))).
+template <typename T>
+void swiglu_backward(T* dh, const T* h, const T* dout, std::int64_t N, int f) {
+#pragma omp parallel for schedule(static)
+  for (std::int64_t n = 0; n < N; ++n) {
+    const T* h1 = h + n * 2 * f;
+    const T* h3 = h1 + f;
+    T* d1 = dh + n * 2 * f;
+    T* d3 = d1 + f;
+    const T* g = dout + n * f;
+    for (int i = 0; i < f; ++i) {
+      const T sig = T(1) / (T(1) + std::exp(-h1[i]));
+      d1[i] += g[i] * h3[i] * sig * (T(1) + h1[i] * (T(1) - sig));
+      d3[i] += g[i] * h1[i] * sig;
+    }
+  }
+}
+
+// ---- residual ----------------------------------------------------------------------------
+template <typename T>
+void residual_forward(T* out, const T* a, const T* b, std::int64_t n) {
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
+}
+
+// ---- softmax + cross-entropy over the vocabulary -----------------------------------------
+// Turns logits (N, V) into probabilities in place and writes -log p[target] per row.
+template <typename T>
+void crossentropy_forward(T* losses, T* logits, const std::int32_t* targets, std::int64_t N,
+                          int V) {
+#pragma omp parallel for schedule(static)
+  for (std::int64_t n = 0; n < N; ++n) {
+    T* row = logits + n * V;
+    const T target_logit = row[targets[n]];
+    T mx = row[0];
+    for (int i = 1; i < V; ++i) mx = std::max(mx, row[i]);
+    T sum = 0;
+    for (int i = 0; i < V; ++i) {
+      row[i] = std::exp(row[i] - mx);
+      sum += row[i];
+    }
+    const T inv = T(1) / sum;
+    for (int i = 0; i < V; ++i) row[i] *= inv;
+    losses[n] = std::log(sum) + mx - target_logit;  // log-sum-exp: finite even if p -> 0
+  }
+}
+
+// Turns probabilities (N, V) into dlogits = (p - onehot(target)) · dloss in place.
+template <typename T>
+void crossentropy_backward(T* probs, const std::int32_t* targets, T dloss, std::int64_t N,
+                           int V) {
+#pragma omp parallel for schedule(static)
+  for (std::int64_t n = 0; n < N; ++n) {
+    T* row = probs + n * V;
+    row[targets[n]] -= T(1);
+    for (int i = 0; i < V; ++i) row[i] *= dloss;
+  }
+}
+
+}  // namespace scalelab::trainer::cpu
