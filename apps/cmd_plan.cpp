@@ -10,6 +10,7 @@
 #include "db/sweep_store.hpp"
 #include "lib/budget.hpp"
 #include "lib/units.hpp"
+#include "sweeps/fitted_law.hpp"
 #include "sweeps/plan.hpp"
 #include "sweeps/plan_store.hpp"
 
@@ -109,13 +110,13 @@ int run_plan(const Args& args) {
       "log-spaced range LO:HI:COUNT such as 1e17:1e19:5.\n"
       "Rules: ratio (N = sqrt(C/(6r)), D = r·N, r = --tokens-per-param, default 20; losses\n"
       "predicted with epoch2024), hoffmann2022, epoch2024 (closed form of E + A/N^a + B/D^b),\n"
-      "kaplan2020 (N_opt = 1.3e9·(C/PF-day)^0.73).");
+      "kaplan2020 (N_opt = 1.3e9·(C/PF-day)^0.73), fit:ID (a law fitted by `scalelab fit`).");
   p.add()("budget,b", po::value<std::vector<std::string>>()->multitoken()->required(),
           "compute budget(s); repeatable")(
       "rule", po::value<std::string>()->default_value("ratio"),
-      "allocation rule: ratio, hoffmann2022, epoch2024, kaplan2020")(
-      "tokens-per-param", po::value<double>()->default_value(20.0),
-      "r for --rule ratio (Chinchilla's rule of thumb: 20)")(
+      "allocation rule: ratio, hoffmann2022, epoch2024, kaplan2020, or fit:ID (a Chinchilla "
+      "law stored by `scalelab fit`)")("tokens-per-param", po::value<double>()->default_value(20.0),
+                                       "r for --rule ratio (Chinchilla's rule of thumb: 20)")(
       "grid", po::value<int>()->default_value(5), "model sizes per budget")(
       "span", po::value<double>()->default_value(4.0),
       "grid spans N_opt/span to N_opt·span (log-spaced)")(
@@ -139,7 +140,13 @@ int run_plan(const Args& args) {
   BudgetOptions bo;
   bo.mfu = o.mfu;
   o.budgets = parse_budget_list(p.get<std::vector<std::string>>("budget"), bo);
-  o.rule = make_allocation_rule(p.get<std::string>("rule"), p.get<double>("tokens-per-param"));
+  const std::string rule = p.get<std::string>("rule");
+  if (std::int64_t fit_id = 0; sweeps::parse_fit_reference(rule, fit_id)) {
+    db::Database db = db::open_existing_database(p.db_path());
+    o.rule = sweeps::fitted_rule(db, fit_id);
+  } else {
+    o.rule = make_allocation_rule(rule, p.get<double>("tokens-per-param"));
+  }
   o.grid = p.get<int>("grid");
   o.span = p.get<double>("span");
   o.hardware = find_accelerator(p.get<std::string>("hardware"));

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "lib/error.hpp"
 
 namespace scalelab::db {
@@ -81,12 +83,33 @@ CREATE TABLE predictions (
 );
 )sql";
 
+// v3: what running a sweep needs beyond v1: where each run lives and which process or Slurm
+// task runs it, crashes counted against --retries apart from launches (attempts), the step
+// a divergence was seen at, and a per-run ingest cursor so that re-reading a growing
+// metrics file is incremental (the cursor commits with the rows it covers).
+constexpr std::string_view kRunLifecycle = R"sql(
+ALTER TABLE runs ADD COLUMN run_dir TEXT;               -- the run's directory
+ALTER TABLE runs ADD COLUMN backend TEXT;               -- 'local', 'command', 'slurm', 'import'
+ALTER TABLE runs ADD COLUMN backend_job TEXT;           -- pid or Slurm job id of the attempt
+ALTER TABLE runs ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;  -- crashed attempts
+ALTER TABLE runs ADD COLUMN diverged_step INTEGER;      -- first step seen diverged
+CREATE TABLE ingest_cursors (
+  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  file       TEXT NOT NULL,                 -- path of the file ingested
+  byte_offset INTEGER NOT NULL,             -- bytes consumed (whole lines only)
+  line_count INTEGER NOT NULL,              -- lines consumed, for file:line messages
+  last_line  TEXT NOT NULL,                 -- the last line consumed: detects a rewritten file
+  PRIMARY KEY (run_id, file)
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
       {1, "sweeps, runs, metrics", kSweepsRunsMetrics},
       {2, "fits, predictions", kFitsPredictions},
+      {3, "run lifecycle: run directories, jobs, failures, ingest cursors", kRunLifecycle},
   };
   return all;
 }
@@ -120,6 +143,23 @@ void migrate(Database& db, int target) {
 
 Database open_database(const std::string& path) {
   Database db(path);
+  migrate(db);
+  return db;
+}
+
+}  // namespace scalelab::db
+
+namespace scalelab::db {
+
+Database open_existing_database(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path))
+    throw InputError(
+        fmt::format("--db: no database at '{}' (`scalelab plan --save` or "
+                    "`scalelab import` creates one)",
+                    path));
+  OpenOptions options;
+  options.create = false;
+  Database db(path, options);
   migrate(db);
   return db;
 }

@@ -25,7 +25,11 @@ int schema_version(Database& db);
 // the file's schema is newer than this build understands.
 void migrate(Database& db, int target = -1);
 
-// Opens the file at `path`, creating and migrating it (the one way the tool opens its store).
+// Opens the file at `path`, creating and migrating it (the one way the tool opens its store
+// for writing).
 Database open_database(const std::string& path);
+// Opens and migrates an existing file; throws InputError naming `path` when there is none,
+// so that commands that only read never leave an empty database behind.
+Database open_existing_database(const std::string& path);
 
 }  // namespace scalelab::db

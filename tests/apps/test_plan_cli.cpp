@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "db/fit_store.hpp"
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
 
@@ -89,4 +90,37 @@ TEST_CASE("plan --save stores pending runs; bad input writes nothing") {
   r = run_cli("plan --budget 1e12 --save s1", dir);  // name taken
   CHECK(r.exit_code == 2);
   CHECK(scalelab::db::list_runs(db, sweep.id).size() == runs.size());
+}
+
+TEST_CASE("plan --rule fit:ID allocates from a stored Chinchilla fit") {
+  const std::string dir = fresh_dir("plan_fit");
+  auto r = run_cli("plan --budget 1e21 --rule fit:1", dir);
+  CHECK(r.exit_code == 2);  // no database yet: nothing created
+  CHECK_FALSE(std::filesystem::exists(dir + "/scalelab.db"));
+  {
+    auto db = scalelab::db::open_database(dir + "/scalelab.db");
+    scalelab::db::FitRecord fit;
+    fit.law = "chinchilla";
+    fit.source = "test";
+    fit.input_hash = "x";
+    // Epoch AI's law: the plan must match --rule epoch2024.
+    fit.result_json =
+        R"({"law":"chinchilla","params":{"E":1.8172,"A":482.01,"B":2085.43,"alpha":0.3478,"beta":0.3658}})";
+    scalelab::db::insert_fit(db, fit);
+    fit.law = "isoflop";
+    fit.result_json = R"({"law":"isoflop","params":{"a":0.5}})";
+    scalelab::db::insert_fit(db, fit);
+  }
+  r = run_cli("plan --budget 1e21 --rule fit:1 --format json", dir);
+  REQUIRE(r.exit_code == 0);
+  const auto fitted = json::parse(r.out)["budgets"][0]["optimal"];
+  const auto published = json::parse(
+      run_cli("plan --budget 1e21 --rule epoch2024 --format json").out)["budgets"][0]["optimal"];
+  CHECK(fitted["params"].get<double>() == doctest::Approx(published["params"].get<double>()));
+  CHECK(json::parse(r.out)["rule"] == "fit:1");
+  for (const char* bad : {"fit:2", "fit:3", "fit:x", "fit:"}) {
+    CAPTURE(bad);
+    r = run_cli(std::string("plan --budget 1e21 --rule ") + bad, dir);
+    CHECK(r.exit_code == 2);
+  }
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "db/fit_store.hpp"
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
 #include "lib/error.hpp"
@@ -101,4 +102,29 @@ TEST_CASE("a failed insert leaves nothing behind") {
   }
   CHECK_THROWS_AS(db::insert_sweep(d, sweep, runs), Error);
   CHECK_FALSE(db::find_sweep(d, "dup-runs").has_value());
+}
+
+TEST_CASE("fits and predictions round-trip") {
+  const std::string path = temp_db("fits");
+  db::Database d = db::open_database(path);
+  db::FitRecord fit;
+  fit.law = "chinchilla";
+  fit.source = "data.csv";
+  fit.input_hash = "abc";
+  fit.result_json = R"({"law":"chinchilla","params":{"E":1.8}})";
+  db::insert_fit(d, fit);
+  CHECK(fit.id > 0);
+  CHECK(db::require_fit(d, fit.id).result_json == fit.result_json);
+  CHECK_THROWS_AS(db::require_fit(d, fit.id + 1), InputError);
+  db::PredictionRecord p;
+  p.fit_id = fit.id;
+  p.kind = "loss";
+  p.params = 1e9;
+  p.loss = 2.5;
+  db::insert_prediction(d, p);
+  const auto all = db::list_predictions(d, fit.id);
+  REQUIRE(all.size() == 1);
+  CHECK(*all[0].loss == 2.5);
+  CHECK_FALSE(all[0].run_id.has_value());
+  CHECK(db::list_predictions(d, std::nullopt).size() == 1);
 }
