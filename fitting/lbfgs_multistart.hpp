@@ -1,0 +1,60 @@
+// Minimising one objective from many starting points with Ceres' L-BFGS
+// (ceres::GradientProblemSolver), the starts spread over threads. Used by every parametric
+// fit: the Hoffmann et al. grid of 4,500 starts, and the few starts of each bootstrap refit.
+#pragma once
+
+#include <ceres/first_order_function.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scalelab::fitting {
+
+struct LbfgsOptions {
+  // Stop after this many L-BFGS iterations (Ceres' default of 50 is far too few for the
+  // flat valleys of scaling-law objectives).
+  int max_iterations = 2000;
+  // Ceres' relative tolerances. Tight enough that the optimum does not move when they are
+  // divided by 100 (checked in tests/fitting/chinchilla_fit_test.cpp): the objectives are
+  // ~1e-3 and their valleys are long and flat.
+  double function_tolerance = 1e-13;
+  double gradient_tolerance = 1e-13;
+  double parameter_tolerance = 1e-12;
+  // Threads over which starts are spread; 0 = std::thread::hardware_concurrency().
+  int threads = 0;
+};
+
+// Ceres' outcome of one start.
+struct StartOutcome {
+  std::vector<double> start;
+  std::vector<double> x;   // final point (full parameter vector, fixed values included)
+  double objective = 0;    // final objective (+inf when the solver failed)
+  bool converged = false;  // ceres::CONVERGENCE
+  std::string termination; // e.g. "CONVERGENCE: Function tolerance reached. ..."
+  int iterations = 0;
+};
+
+struct MultiStartResult {
+  std::vector<StartOutcome> starts;  // in the order of the given starts
+  std::size_t best = 0;              // index of the lowest objective
+  const StartOutcome& winner() const { return starts[best]; }
+};
+
+// Minimises `f` from each start. `fixed[i]` (when set) pins parameter i to that value: the
+// solver sees only the free parameters. `f` must be safe to evaluate from several threads
+// at once (every objective in fitting/ is: Evaluate is const and pure).
+MultiStartResult minimize_multistart(const ceres::FirstOrderFunction& f,
+                                     const std::vector<std::vector<double>>& starts,
+                                     const std::vector<std::optional<double>>& fixed,
+                                     const LbfgsOptions& options);
+
+// The cartesian product of per-parameter grids, the first parameter varying slowest.
+std::vector<std::vector<double>> grid_product(const std::vector<std::vector<double>>& axes);
+
+// Runs task(i) for i in [0, count) on `threads` threads (0: hardware concurrency). The first
+// exception thrown by a task is rethrown after every thread has stopped.
+void parallel_for(std::size_t count, int threads, const std::function<void(std::size_t)>& task);
+
+}  // namespace scalelab::fitting

@@ -1,0 +1,59 @@
+#include "fitting/prediction.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+
+#include "lib/error.hpp"
+
+namespace scalelab::fitting {
+
+namespace {
+
+void check_positive(double v, const char* what) {
+  if (!(std::isfinite(v) && v > 0))
+    throw InputError(fmt::format("{} must be finite and positive, got {}", what, v));
+}
+
+Estimate estimate(double value, const std::vector<double>& draws, double level) {
+  Estimate e{value, std::nullopt};
+  if (!draws.empty()) e.interval = percentile_interval(draws, level);
+  return e;
+}
+
+}  // namespace
+
+LossPrediction predict_loss(const LawSpec& law, const std::vector<double>& x,
+                            const std::vector<std::vector<double>>& samples, double level,
+                            double n, double d, double unique_tokens) {
+  check_positive(n, "--params");
+  check_positive(d, "--tokens");
+  if (unique_tokens < 0 || unique_tokens > d)
+    throw InputError(fmt::format("unique tokens must lie in [0, D], got {}", unique_tokens));
+  const LawPoint p = make_point(n, d, 6.0 * n * d, 1.0, unique_tokens);
+  std::vector<double> draws;
+  for (const auto& s : samples) draws.push_back(law.predict(s, p));
+  return {estimate(law.predict(x, p), draws, level)};
+}
+
+AllocationPrediction predict_allocation(const LawSpec& law, const std::vector<double>& x,
+                                        const std::vector<std::vector<double>>& samples,
+                                        double level, double c) {
+  check_positive(c, "--budget");
+  auto one = [&](const std::vector<double>& params) {
+    const Allocation a = optimal_allocation(law, params, c);
+    return std::array<double, 4>{a.params, a.tokens, a.tokens_per_param(),
+                                 law.predict(params, make_point(a.params, a.tokens, c))};
+  };
+  const auto point = one(x);
+  std::array<std::vector<double>, 4> draws;
+  for (const auto& s : samples) {
+    const auto v = one(s);
+    for (int k = 0; k < 4; ++k) draws[k].push_back(v[k]);
+  }
+  return {estimate(point[0], draws[0], level), estimate(point[1], draws[1], level),
+          estimate(point[2], draws[2], level), estimate(point[3], draws[3], level)};
+}
+
+}  // namespace scalelab::fitting
