@@ -1,0 +1,29 @@
+// The reference result of /work/shared/data/README.md: Chinchilla's Figure 4 runs as extracted
+// by Epoch AI, the 5 highest losses dropped, the full 4,500-start grid.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "fitting/parametric_fit.hpp"
+
+using namespace scalelab;
+using namespace scalelab::fitting;
+
+TEST_CASE("Approach 3 on chinchilla_fig4_epoch.csv reproduces Besiroglu et al. 2024") {
+  const auto obs = read_observations_csv(SCALELAB_SHARED_DATA_DIR "/chinchilla_fig4_epoch.csv");
+  FitOptions o;
+  o.drop_highest = 5;
+  const FitResult fit = fit_law(find_law("chinchilla"), obs, o);
+  CHECK(fit.n_points == 240);
+  CHECK(fit.n_starts == 4500);
+  CHECK(fit.converged);
+  // The SciPy L-BFGS-B peer reaches 1.0182740918e-3 (bench/fit_scipy_peer.py); ours must be
+  // no higher.
+  CHECK(fit.objective <= 1.0182741e-3);
+  CHECK(std::fabs(fit.value("E") - 1.8172) <= 0.002);
+  CHECK(std::fabs(fit.value("alpha") - 0.3473) <= 0.002);
+  CHECK(std::fabs(fit.value("beta") - 0.3672) <= 0.002);
+  CHECK(fit.value("A") == doctest::Approx(477.8).epsilon(0.01));
+  CHECK(fit.value("B") == doctest::Approx(2143.9).epsilon(0.01));
+  CHECK(fit.n_starts_disagreeing == 0);
+}
