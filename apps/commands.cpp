@@ -5,11 +5,19 @@ namespace scalelab::apps {
 
 int run_plan(const Args& args);
 int run_shape(const Args& args);
+int run_fit(const Args& args);
+int run_predict(const Args& args);
+int run_validate(const Args& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"plan", "plan a compute-optimal sweep for a budget (--save stores it)", run_plan},
       {"shape", "choose a model shape for N parameters, or count a given shape", run_shape},
+      {"fit", "fit a scaling law to runs (CSV) with bootstrap intervals; stores the fit", run_fit},
+      {"predict", "predict a loss, or N_opt/D_opt at a budget, from a published law or a fit",
+       run_predict},
+      {"validate", "hold out the largest budget (or N), fit the rest, report held-out errors",
+       run_validate},
   };
   return table;
 }
