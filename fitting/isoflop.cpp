@@ -89,11 +89,12 @@ IsoflopResult fit_isoflop(const std::vector<Observation>& runs, const IsoflopOpt
     }
     const Eigen::Matrix3d xtx = X.transpose() * X;
     const Eigen::Vector3d coef = xtx.ldlt().solve(X.transpose() * y);
-    if (!(coef(2) > 0))
-      throw InputError(fmt::format(
-          "{}: IsoFLOP profile at C = {:.4g} has no minimum (loss is not convex in log N); its "
-          "runs do not bracket the optimum",
-          g.front()->where, flops));
+    if (!(coef(2) > 0)) {
+      result.skipped.push_back(fmt::format(
+          "C = {:.4g}: no minimum, loss is not convex in log N (first run at {})", flops,
+          g.front()->where));
+      continue;
+    }
     const double x_opt = -coef(1) / (2 * coef(2));
     double se = std::nan("");
     if (n > 3) {
@@ -123,7 +124,7 @@ IsoflopResult fit_isoflop(const std::vector<Observation>& runs, const IsoflopOpt
     std::string why;
     for (const auto& s : result.skipped) why += "; " + s;
     throw InputError(fmt::format("IsoFLOP fit needs 2 or more budgets with at least 3 distinct "
-                                 "N each, found {}{}",
+                                 "N each and a convex profile, found {}{}",
                                  result.profiles.size(), why));
   }
   std::vector<double> c, n_opt, d_opt, w;

@@ -45,8 +45,9 @@ struct IsoflopResult {
   std::size_t n_points = 0;
 };
 
-// Throws InputError (with file:line of a run) for a single budget, fewer than 2 usable
-// budgets, or a budget whose profile has no minimum (loss not convex in log N).
+// Budgets with fewer than 3 distinct N, or whose profile has no minimum (loss not convex in
+// log N), are skipped and listed. Throws InputError (with file:line of a run) for a single
+// budget or fewer than 2 usable budgets.
 IsoflopResult fit_isoflop(const std::vector<Observation>& runs, const IsoflopOptions& options = {});
 
 }  // namespace scalelab::fitting

@@ -61,9 +61,9 @@ std::vector<Observation> prepare_observations(const LawSpec& law,
   if (kept.size() <= n_free) {
     const std::string where = kept.empty() ? std::string("input") : kept.back().where;
     throw InputError(fmt::format(
-        "{}: law {} has {} free parameters but only {} observations remain (last at {}); need "
-        "more runs than parameters",
-        law.name, law.name, n_free, kept.size(), where));
+        "{}: law {} has {} free parameters but only {} runs remain; need more runs than "
+        "parameters",
+        where, law.name, n_free, kept.size()));
   }
   return kept;
 }
