@@ -24,7 +24,9 @@ if(SCALELAB_CUDA)
       set(CMAKE_CUDA_ARCHITECTURES 80 90)
     endif()
     enable_language(CUDA)
-    set(CMAKE_CUDA_STANDARD 20)
+    # C++17 for .cu files: CMake 3.25 (Debian 12) knows no C++20 flag for nvcc and refuses
+    # CUDA20 ("does not support this"). Host .cpp files stay C++20.
+    set(CMAKE_CUDA_STANDARD 17)
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     find_package(CUDAToolkit REQUIRED)
     set(SCALELAB_HAVE_CUDA ON)
