@@ -8,6 +8,8 @@ int run_shape(const Args& args);
 int run_fit(const Args& args);
 int run_predict(const Args& args);
 int run_validate(const Args& args);
+int run_train(const Args& args);
+int run_data(const Args& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -18,6 +20,10 @@ const std::vector<Command>& commands() {
        run_predict},
       {"validate", "hold out the largest budget (or N), fit the rest, report held-out errors",
        run_validate},
+      {"train", "train one model (CPU; --data synthetic|kjv|DIR) and write a run directory",
+       run_train},
+      {"data", "prepare token files from text or the built-in corpus; print a source's facts",
+       run_data},
   };
   return table;
 }

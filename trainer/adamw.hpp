@@ -21,7 +21,7 @@ double l2_norm(std::span<const T> x) {
   const std::int64_t n = static_cast<std::int64_t>(x.size());
   const std::int64_t chunks = (n + kChunk - 1) / kChunk;
   std::vector<double> partial(static_cast<std::size_t>(chunks), 0.0);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if(n >= (1 << 16))
   for (std::int64_t k = 0; k < chunks; ++k) {
     double s = 0;
     const std::int64_t end = std::min(n, (k + 1) * kChunk);
@@ -45,7 +45,7 @@ void adamw_update(std::span<T> params, std::span<const T> grads, std::span<T> m,
   const T wd = static_cast<T>(o.weight_decay), scale = static_cast<T>(s.grad_scale);
   const T inv_bc1 = static_cast<T>(1.0 / bc1), inv_bc2 = static_cast<T>(1.0 / bc2);
   const std::int64_t n = static_cast<std::int64_t>(params.size());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if(n >= (1 << 15))
   for (std::int64_t i = 0; i < n; ++i) {
     const T g = grads[i] * scale;
     m[i] = b1 * m[i] + (T(1) - b1) * g;
