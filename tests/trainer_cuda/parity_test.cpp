@@ -49,12 +49,14 @@ ModelShape make_shape(Arch arch, int V, int T, int L, int d, int H, int hd, int 
 }
 
 // A few shapes per family: odd vocabularies and lengths (not multiples of the kernels'
-// tiles), tied and untied heads, head widths 16 to 128.
+// tiles), tied and untied heads, head widths 16 to 128, a model narrower inside than out.
 std::vector<ModelShape> shapes() {
   return {make_shape(Arch::kLlama, 97, 40, 2, 64, 4, 16, 176, false),
           make_shape(Arch::kLlama, 128, 64, 3, 128, 2, 64, 352, true),
           make_shape(Arch::kGpt2, 101, 48, 2, 96, 3, 32, 384, true),
-          make_shape(Arch::kGpt2, 64, 33, 1, 128, 1, 128, 512, false)};
+          make_shape(Arch::kGpt2, 64, 33, 1, 128, 1, 128, 512, false),
+          // d_model wider than q|k|v and the MLP: the column-sum scratch must fit d columns.
+          make_shape(Arch::kLlama, 50, 24, 1, 64, 1, 16, 16, false)};
 }
 
 // Learnable but not trivial: token t+1 = (a·token t + b) mod V with noise, per sequence.

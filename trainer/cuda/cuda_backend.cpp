@@ -121,7 +121,9 @@ void visit_buffers(Buffers& b, const ModelShape& s, const ModelLayout& layout, i
   visit(b.dqkv, N * 3 * a, "q|k|v gradient", Use::kScratch);
   visit(b.dqkv_bf16, N * 3 * a, "q|k|v gradient (bf16)", Use::kScratch);
   visit(b.delta, N * s.n_head, "attention backward delta", Use::kScratch);
-  visit(b.column_scratch, column_scratch_floats(static_cast<int>(std::max(fc, 3 * a))),
+  // Column reductions run over d (norm weights, proj and fc_proj biases), f (fc bias) and 3a
+  // (qkv bias) columns.
+  visit(b.column_scratch, column_scratch_floats(static_cast<int>(std::max({d, fc, 3 * a}))),
         "column-sum scratch", Use::kScratch);
   visit(b.token_data, 5 * N + 1, "tokens", Use::kScratch);
   visit(b.results, 2, "results", Use::kScratch);
