@@ -10,10 +10,13 @@
 
 namespace scalelab::trainer {
 
+// The defaults (64 contexts, entropy rate 1.1124 nats/token) are a language a 2e5-parameter
+// model learns to within about 2% of the entropy rate in 2e6 tokens (the trainer issue's
+// acceptance run); larger vocabularies or orders make harder languages.
 struct MarkovOptions {
-  int vocab_size = 32;  // V
-  int order = 2;        // k: V^k contexts (at most 2^22)
-  int branching = 4;    // successors per context, 1..V
+  int vocab_size = 8;  // V
+  int order = 2;       // k: V^k contexts (at most 2^22)
+  int branching = 4;   // successors per context, 1..V
   std::uint64_t seed = 1234;  // the language itself (not the training seed)
 };
 

@@ -8,6 +8,7 @@
 
 #include "lib/compute.hpp"
 #include "trainer/cpu/cpu_model.hpp"
+#include "trainer/cpu/layers.hpp"
 #include "trainer/model_layout.hpp"
 #include "trainer/rng.hpp"
 
@@ -151,4 +152,59 @@ TEST_CASE("float and double models agree on the loss and gradient") {
     max_diff = std::max(max_diff, std::abs(md.grads()[i] - mf.grads()[i]));
   }
   CHECK(max_diff < 1e-4 * max_abs);
+}
+
+TEST_CASE("attention across several causal blocks: forward by direct sums, backward by differences") {
+  using scalelab::trainer::cpu::attention_backward;
+  using scalelab::trainer::cpu::attention_forward;
+  constexpr int B = 1, T = 150, H = 2, hd = 4, a = H * hd;  // 150 rows: three blocks of 64
+  Rng rng(5);
+  std::vector<double> qkv(B * T * 3 * a), out(B * T * a), probs(B * H * T * T), weights(B * T * a);
+  for (auto& x : qkv) x = rng.normal();
+  for (auto& x : weights) x = rng.normal();
+  attention_forward(out.data(), probs.data(), qkv.data(), B, T, H, hd);
+  // Direct: out[t] = Σ_{s<=t} softmax_s(q_t·k_s / sqrt(hd)) v_s.
+  double worst = 0;
+  for (int h = 0; h < H; ++h)
+    for (int t = 0; t < T; t += 7) {
+      std::vector<double> w(t + 1);
+      double mx = -1e300, sum = 0;
+      for (int s = 0; s <= t; ++s) {
+        double dot = 0;
+        for (int i = 0; i < hd; ++i) dot += qkv[t * 3 * a + h * hd + i] * qkv[s * 3 * a + a + h * hd + i];
+        w[s] = dot / 2.0;
+        mx = std::max(mx, w[s]);
+      }
+      for (auto& x : w) sum += (x = std::exp(x - mx));
+      for (int i = 0; i < hd; ++i) {
+        double o = 0;
+        for (int s = 0; s <= t; ++s) o += w[s] / sum * qkv[s * 3 * a + 2 * a + h * hd + i];
+        worst = std::max(worst, std::abs(o - out[t * a + h * hd + i]));
+      }
+    }
+  CHECK(worst < 1e-12);
+  // Backward of L = Σ weights ∘ out against central differences at sampled qkv entries.
+  std::vector<double> dqkv(qkv.size(), 0.0);
+  attention_backward(dqkv.data(), weights.data(), qkv.data(), probs.data(), B, T, H, hd);
+  auto loss = [&]() {
+    attention_forward(out.data(), probs.data(), qkv.data(), B, T, H, hd);
+    double l = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) l += weights[i] * out[i];
+    return l;
+  };
+  double worst_rel = 0;
+  for (int k = 0; k < 300; ++k) {
+    const std::size_t i = rng.below(qkv.size());
+    const double saved = qkv[i], h = 3e-4;
+    auto at = [&](double delta) {
+      qkv[i] = saved + delta;
+      return loss();
+    };
+    const double numeric = (-at(2 * h) + 8 * at(h) - 8 * at(-h) + at(-2 * h)) / (12 * h);
+    qkv[i] = saved;
+    worst_rel = std::max(worst_rel, std::abs(numeric - dqkv[i]) /
+                                        std::max({std::abs(numeric), std::abs(dqkv[i]), 1e-5}));
+  }
+  MESSAGE("attention T=150: max relative error " << worst_rel);
+  CHECK(worst_rel < 1e-6);
 }

@@ -34,7 +34,8 @@ TEST_CASE("order 1, full branching: H = Σ π(c) H(p(·|c)) with π stationary")
 }
 
 TEST_CASE("the entropy rate matches the empirical conditional entropy of a long sample") {
-  MarkovOptions o;  // the default language: V 32, order 2, branching 4
+  MarkovOptions o;
+  o.vocab_size = 32;  // 1024 contexts, order 2, branching 4
   const MarkovSource s(o);
   const std::int64_t n = 2'000'000;
   std::vector<std::int32_t> x(n);

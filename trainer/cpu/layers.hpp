@@ -250,6 +250,7 @@ void rope_backward(T* dqkv, const T* cos_sin, int B, int Tn, int n_head, int hd)
 }
 
 // ---- causal self-attention ---------------------------------------------------------------
+inline constexpr int kAttentionBlock = 64;  // rows per block of the causal products
 // qkv (N, 3a) holds q|k|v; head h of each uses columns [h·hd, (h+1)·hd) of its part.
 // probs (B, n_head, T, T) keeps softmax(q·kᵀ/sqrt(hd)) with the causal mask (zeros above the
 // diagonal) for the backward pass; out (N, a).
@@ -265,7 +266,12 @@ void attention_forward(T* out, T* probs, const T* qkv, int B, int Tn, int n_head
     const ConstStridedMap<T> k(base + a, Tn, hd, Eigen::OuterStride<>(3 * a));
     const ConstStridedMap<T> v(base + 2 * a, Tn, hd, Eigen::OuterStride<>(3 * a));
     MatrixMap<T> p(probs + static_cast<std::int64_t>(bh) * Tn * Tn, Tn, Tn);
-    p.noalias() = q * k.transpose();
+    // Causal: row block [r0, r1) only needs keys [0, r1); the products skip the upper
+    // triangle block by block (about half the work for long sequences).
+    for (int r0 = 0; r0 < Tn; r0 += kAttentionBlock) {
+      const int rb = std::min(kAttentionBlock, Tn - r0), r1 = r0 + rb;
+      p.block(r0, 0, rb, r1).noalias() = q.middleRows(r0, rb) * k.topRows(r1).transpose();
+    }
     for (int t = 0; t < Tn; ++t) {
       T* row = p.data() + static_cast<std::int64_t>(t) * Tn;
       T mx = row[0] * scale;
@@ -281,7 +287,10 @@ void attention_forward(T* out, T* probs, const T* qkv, int B, int Tn, int n_head
     }
     StridedMap<T> o(out + static_cast<std::int64_t>(b) * Tn * a + h * hd, Tn, hd,
                     Eigen::OuterStride<>(a));
-    o.noalias() = p * v;
+    for (int r0 = 0; r0 < Tn; r0 += kAttentionBlock) {
+      const int rb = std::min(kAttentionBlock, Tn - r0), r1 = r0 + rb;
+      o.middleRows(r0, rb).noalias() = p.block(r0, 0, rb, r1) * v.topRows(r1);
+    }
   }
 }
 
@@ -307,16 +316,22 @@ void attention_backward(T* dqkv, const T* dout, const T* qkv, const T* probs, in
       const ConstStridedMap<T> g(dout + static_cast<std::int64_t>(b) * Tn * a + h * hd, Tn, hd,
                                  Eigen::OuterStride<>(a));
       const ConstMatrixMap<T> p(probs + static_cast<std::int64_t>(bh) * Tn * Tn, Tn, Tn);
-      ds.noalias() = g * v.transpose();
-      dv.noalias() += p.transpose() * g;
+      for (int r0 = 0; r0 < Tn; r0 += kAttentionBlock) {
+        const int rb = std::min(kAttentionBlock, Tn - r0), r1 = r0 + rb;
+        ds.block(r0, 0, rb, r1).noalias() = g.middleRows(r0, rb) * v.topRows(r1).transpose();
+        dv.topRows(r1).noalias() += p.block(r0, 0, rb, r1).transpose() * g.middleRows(r0, rb);
+      }
       for (int t = 0; t < Tn; ++t) {
         T dot = 0;
         for (int s = 0; s <= t; ++s) dot += ds(t, s) * p(t, s);
         for (int s = 0; s <= t; ++s) ds(t, s) = p(t, s) * (ds(t, s) - dot) * scale;
         for (int s = t + 1; s < Tn; ++s) ds(t, s) = 0;
       }
-      dq.noalias() += ds * k;
-      dk.noalias() += ds.transpose() * q;
+      for (int r0 = 0; r0 < Tn; r0 += kAttentionBlock) {
+        const int rb = std::min(kAttentionBlock, Tn - r0), r1 = r0 + rb;
+        dq.middleRows(r0, rb).noalias() += ds.block(r0, 0, rb, r1) * k.topRows(r1);
+        dk.topRows(r1).noalias() += ds.block(r0, 0, rb, r1).transpose() * q.middleRows(r0, rb);
+      }
     }
   }
 }
