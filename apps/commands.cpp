@@ -10,6 +10,7 @@ int run_predict(const Args& args);
 int run_validate(const Args& args);
 int run_train(const Args& args);
 int run_data(const Args& args);
+int run_plot(const Args& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -24,6 +25,8 @@ const std::vector<Command>& commands() {
        run_train},
       {"data", "prepare token files from text or the built-in corpus; print a source's facts",
        run_data},
+      {"plot", "draw a study's figures (IsoFLOP, frontier, parity, curves, loss vs C) with gnuplot",
+       run_plot},
   };
   return table;
 }
