@@ -1,0 +1,182 @@
+#include "sweeps/run_report.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "db/fit_store.hpp"
+#include "db/metrics_store.hpp"
+#include "db/status_store.hpp"
+
+namespace scalelab::sweeps {
+namespace {
+
+using nlohmann::json;
+
+template <typename T>
+json or_null(const std::optional<T>& v) {
+  return v ? json(*v) : json();
+}
+
+Cell number_cell(const std::optional<double>& v) { return v ? Cell::si(*v) : Cell::text(""); }
+Cell text_cell(const std::optional<std::string>& v) { return Cell::text(v.value_or("")); }
+
+// The run's latest extrapolation (early-stop mode), if any.
+std::optional<db::PredictionRecord> extrapolation(const std::vector<db::PredictionRecord>& all,
+                                                  std::int64_t run_id) {
+  std::optional<db::PredictionRecord> found;
+  for (const auto& p : all)
+    if (p.kind == "extrapolation" && p.run_id == run_id) found = p;
+  return found;
+}
+
+json metrics_json(db::Database& db, std::int64_t run_id) {
+  json out = json::array();
+  for (const db::MetricRow& m : db::list_metrics(db, run_id))
+    out.push_back({{"step", m.step},
+                   {"tokens", or_null(m.tokens)},
+                   {"train_loss", or_null(m.train_loss)},
+                   {"eval_loss", or_null(m.eval_loss)},
+                   {"lr", or_null(m.lr)},
+                   {"grad_norm", or_null(m.grad_norm)},
+                   {"tokens_per_s", or_null(m.tokens_per_s)}});
+  return out;
+}
+
+std::int64_t planned_steps(const std::string& config_json) {
+  const json c = json::parse(config_json, nullptr, false);
+  if (!c.is_object() || !c.contains("launch")) return 0;
+  const json& l = c["launch"];
+  if (l.contains("stop_steps") && l["stop_steps"].is_number_integer())
+    return l["stop_steps"].get<std::int64_t>();
+  return 0;
+}
+
+}  // namespace
+
+json runs_json(db::Database& db, std::int64_t sweep_id, bool with_metrics) {
+  const auto predictions = db::list_predictions(db, std::nullopt);
+  json out = json::array();
+  for (const db::RunStatus& s : db::run_statuses(db, sweep_id)) {
+    const db::RunRecord& r = s.run;
+    json config = json::parse(r.config_json, nullptr, false);
+    json row = {{"run_id", r.id},
+                {"name", r.name},
+                {"status", r.status},
+                {"params", r.params},
+                {"non_embedding_params", or_null(r.non_embedding_params)},
+                {"tokens", r.tokens},
+                {"flops", r.flops},
+                {"budget_flops", or_null(r.budget_flops)},
+                {"unique_tokens", or_null(r.unique_tokens)},
+                {"final_train_loss", or_null(r.final_train_loss)},
+                {"final_eval_loss", or_null(r.final_eval_loss)},
+                {"attempts", r.attempts},
+                {"failures", s.lifecycle.failures},
+                {"host", or_null(r.host)},
+                {"device", or_null(r.device)},
+                {"started_at", or_null(r.started_at)},
+                {"ended_at", or_null(r.ended_at)},
+                {"last_error", or_null(r.last_error)},
+                {"diverged_step", or_null(s.lifecycle.diverged_step)},
+                {"run_dir", or_null(s.lifecycle.run_dir)},
+                {"config", config.is_discarded() ? json() : config},
+                {"extrapolation", json()}};
+    if (auto p = extrapolation(predictions, r.id)) {
+      const json detail = json::parse(p->result_json, nullptr, false);
+      row["extrapolation"] = {{"loss", or_null(p->loss)},
+                              {"loss_lo", or_null(p->loss_lo)},
+                              {"loss_hi", or_null(p->loss_hi)},
+                              {"final_step", detail.is_object() ? detail.value("final_step", json())
+                                                                : json()},
+                              {"model", detail.is_object() ? detail.value("model", json())
+                                                           : json()}};
+    }
+    if (with_metrics) row["metrics"] = metrics_json(db, r.id);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+Table runs_table(db::Database& db, std::int64_t sweep_id) {
+  const auto predictions = db::list_predictions(db, std::nullopt);
+  Table t({"run_id", "name", "status", "params", "non_embedding_params", "tokens", "flops",
+           "budget_flops", "unique_tokens", "final_train_loss", "final_eval_loss", "attempts",
+           "failures", "host", "device", "started_at", "ended_at", "last_error",
+           "diverged_step", "run_dir", "extrapolated_loss", "extrapolated_loss_lo",
+           "extrapolated_loss_hi", "config"});
+  for (const db::RunStatus& s : db::run_statuses(db, sweep_id)) {
+    const db::RunRecord& r = s.run;
+    const auto p = extrapolation(predictions, r.id);
+    t.add_row({Cell::integer(r.id), Cell::text(r.name), Cell::text(r.status), Cell::si(r.params),
+               number_cell(r.non_embedding_params), Cell::si(r.tokens), Cell::si(r.flops),
+               number_cell(r.budget_flops), number_cell(r.unique_tokens),
+               number_cell(r.final_train_loss), number_cell(r.final_eval_loss),
+               Cell::integer(r.attempts), Cell::integer(s.lifecycle.failures), text_cell(r.host),
+               text_cell(r.device), text_cell(r.started_at), text_cell(r.ended_at),
+               text_cell(r.last_error),
+               s.lifecycle.diverged_step ? Cell::integer(*s.lifecycle.diverged_step)
+                                         : Cell::text(""),
+               text_cell(s.lifecycle.run_dir), number_cell(p ? p->loss : std::nullopt),
+               number_cell(p ? p->loss_lo : std::nullopt),
+               number_cell(p ? p->loss_hi : std::nullopt), Cell::text(r.config_json)});
+  }
+  return t;
+}
+
+Table metrics_table(db::Database& db, std::int64_t sweep_id) {
+  Table t({"run_id", "name", "step", "tokens", "train_loss", "eval_loss", "lr", "grad_norm",
+           "tokens_per_s"});
+  for (const db::RunRecord& r : db::list_runs(db, sweep_id))
+    for (const db::MetricRow& m : db::list_metrics(db, r.id))
+      t.add_row({Cell::integer(r.id), Cell::text(r.name), Cell::integer(m.step),
+                 number_cell(m.tokens), number_cell(m.train_loss), number_cell(m.eval_loss),
+                 number_cell(m.lr), number_cell(m.grad_norm), number_cell(m.tokens_per_s)});
+  return t;
+}
+
+Table status_table(db::Database& db, std::int64_t sweep_id) {
+  Table t({"run_id", "name", "status", "params", "tokens", "progress", "tokens_per_s",
+           "train_loss", "eval_loss", "attempts", "note"});
+  for (const db::RunStatus& s : db::run_statuses(db, sweep_id)) {
+    const db::RunRecord& r = s.run;
+    const std::int64_t steps = planned_steps(r.config_json);
+    std::string progress;
+    if (r.status == "done" && steps == 0)
+      progress = "done";
+    else if (steps > 0)
+      progress = fmt::format("{}/{}", s.latest ? s.latest->step : 0, steps);
+    else if (s.latest)
+      progress = fmt::format("step {}", s.latest->step);
+    std::optional<double> train = r.final_train_loss, eval = r.final_eval_loss;
+    if (!train && s.latest && r.status != "diverged") train = s.latest->train_loss;
+    if (!eval && r.status != "diverged") eval = db::last_losses(db, r.id).eval_loss;
+    std::string note = r.last_error.value_or("");
+    if (r.status == "done") note.clear();
+    if (note.size() > 120) note = note.substr(0, 117) + "...";
+    t.add_row({Cell::integer(r.id), Cell::text(r.name), Cell::text(r.status), Cell::si(r.params),
+               Cell::si(r.tokens), Cell::text(progress),
+               number_cell(s.latest ? s.latest->tokens_per_s : std::nullopt),
+               train ? Cell::fixed(*train, 4) : Cell::text(""),
+               eval ? Cell::fixed(*eval, 4) : Cell::text(""), Cell::integer(r.attempts),
+               Cell::text(note)});
+  }
+  return t;
+}
+
+Table sweeps_table(db::Database& db) {
+  Table t({"sweep", "source", "created_at", "runs", "pending", "running", "done", "failed",
+           "diverged", "stopped"});
+  for (const db::SweepCounts& c : db::sweep_counts(db)) {
+    auto n = [&](const char* s) {
+      const auto it = c.by_status.find(s);
+      return Cell::integer(it == c.by_status.end() ? 0 : it->second);
+    };
+    t.add_row({Cell::text(c.sweep.name), Cell::text(c.sweep.source), Cell::text(c.sweep.created_at),
+               Cell::integer(c.total), n("pending"), n("running"), n("done"), n("failed"),
+               n("diverged"), n("stopped")});
+  }
+  return t;
+}
+
+}  // namespace scalelab::sweeps

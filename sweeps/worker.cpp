@@ -1,0 +1,92 @@
+#include "sweeps/worker.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "lib/error.hpp"
+#include "sweeps/dispatch.hpp"
+#include "trainer/train.hpp"
+
+namespace scalelab::sweeps {
+
+namespace fs = std::filesystem;
+
+trainer::TrainConfig train_config_for(const RunSpec& s, const std::string& run_dir) {
+  trainer::TrainConfig c;
+  c.shape = s.shape;
+  c.data.source = s.data;
+  if (s.data == "synthetic") c.data.markov.vocab_size = s.shape.vocab_size;
+  c.tokens = std::max<std::int64_t>(1, std::llround(s.tokens));
+  c.batch_tokens = s.hp.batch_tokens;
+  // The largest micro-batch of at most 16 sequences that divides the step's sequences.
+  int micro = std::min(16, s.hp.batch_sequences);
+  while (micro > 1 && s.hp.batch_sequences % micro != 0) --micro;
+  c.micro_batch = std::max(1, micro);
+  c.schedule.kind = trainer::ScheduleKind::kCosine;
+  c.schedule.peak_lr = s.hp.lr;
+  c.schedule.warmup_steps = s.hp.warmup_steps;
+  c.schedule.final_lr_fraction = s.hp.lr > 0 ? s.hp.min_lr / s.hp.lr : 0.1;
+  c.adamw.weight_decay = s.hp.weight_decay;
+  c.grad_clip = s.hp.grad_clip;
+  c.seed = s.hp.seed;
+  c.eval_every = s.hp.eval_every;
+  c.checkpoint_every = s.hp.checkpoint_every;
+  c.stop_fraction = s.hp.total_steps > 0 ? static_cast<double>(s.stop_steps) /
+                                               static_cast<double>(s.hp.total_steps)
+                                         : 1.0;
+  c.device = s.device;
+  c.threads = s.threads;
+  c.out_dir = run_dir;
+  c.resume = true;
+  return c;
+}
+
+int run_worker(const std::string& run_dir) {
+  try {
+    const fs::path spec_path = fs::path(run_dir) / kRunSpecFile;
+    std::ifstream in(spec_path);
+    if (!in) throw InputError(fmt::format("{}: cannot read the run's spec", spec_path.string()));
+    const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_discarded())
+      throw InputError(fmt::format("{}: not valid JSON", spec_path.string()));
+    RunSpec spec;
+    try {
+      spec = doc.get<RunSpec>();
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(fmt::format("{}: {}", spec_path.string(), e.what()));
+    }
+    const trainer::TrainConfig config = train_config_for(spec, run_dir);
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    std::cout << fmt::format("scalelab worker: run {} ({}) of sweep {} on {}, pid {}", spec.name,
+                             spec.run_id, spec.sweep, host, ::getpid())
+              << std::endl;
+    trainer::JsonlMetricsSink metrics(fs::path(run_dir) / kMetricsFile);
+    trainer::ConsoleProgressSink console(stdout, false);
+    trainer::TeeSink sink({&metrics, &console});
+    const trainer::TrainResult result = trainer::train(config, sink);
+    std::fflush(stdout);
+    if (result.status == "diverged") {
+      const nlohmann::json d = {{"step", result.steps + 1}, {"reason", result.message}};
+      std::ofstream(fs::path(run_dir) / kDivergedFile) << d.dump() << '\n';
+      std::cerr << "scalelab worker: " << result.message << std::endl;
+      return kWorkerExitDiverged;
+    }
+    return 0;
+  } catch (const Error& e) {
+    std::cerr << "scalelab worker: error: " << e.what() << std::endl;
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "scalelab worker: error: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace scalelab::sweeps

@@ -1,0 +1,29 @@
+// `scalelab worker --run-dir DIR`: trains the one run described by DIR/run.json (a RunSpec,
+// written by the coordinator) with the embedded trainer, in its own process. It writes only
+// to DIR (metrics.jsonl, summary.json, checkpoint.bin, config.json; its stdout/stderr go to
+// worker.log) and never opens SQLite, so it runs the same on a Slurm compute node. An
+// existing checkpoint is always resumed from (a retried or interrupted run continues).
+//
+// Exit status: 0 trained (summary.json written); 2 the run's config or data was rejected (not
+// retried); 3 diverged (DIR/diverged.json holds {"step", "reason"}); 1 any other failure.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "sweeps/run_spec.hpp"
+#include "trainer/train_config.hpp"
+
+namespace scalelab::sweeps {
+
+// The trainer's config for a run: model, data ("kjv" and "synthetic" name the trainer's
+// built-in sources; anything else is a prepared token directory), D rounded to whole tokens,
+// the run's batch, peak lr, warmup and cosine floor, evaluation and checkpoint cadence,
+// stop_fraction = stop_steps / total_steps (early-stop mode), resume on.
+trainer::TrainConfig train_config_for(const RunSpec& spec, const std::string& run_dir);
+
+// Runs the worker; returns its exit status (see above). Messages go to stderr.
+int run_worker(const std::string& run_dir);
+
+}  // namespace scalelab::sweeps
