@@ -9,10 +9,12 @@
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
 #include "lib/budget.hpp"
+#include "lib/error.hpp"
 #include "lib/units.hpp"
 #include "sweeps/fitted_law.hpp"
 #include "sweeps/plan.hpp"
 #include "sweeps/plan_store.hpp"
+#include "sweeps/sweep_config.hpp"
 
 namespace scalelab::apps {
 namespace {
@@ -99,7 +101,8 @@ void print_plan_csv(const sweeps::Plan& plan) {
 
 int run_plan(const Args& args) {
   OptionParser p(
-      "scalelab plan --budget C [--budget C2 | LO:HI:COUNT ...] [options]",
+      "scalelab plan --budget C [--budget C2 | LO:HI:COUNT ...] [options]\n"
+      "       scalelab plan --config sweep.yaml [--save NAME]",
       "For each compute budget C (training FLOPs, C = 6·N·D) prints the compute-optimal split\n"
       "into parameters N and tokens D under --rule, and an IsoFLOP grid of --grid concrete\n"
       "model shapes log-spaced from N_opt/--span to N_opt·--span, each with D = C/(6N), its\n"
@@ -110,9 +113,14 @@ int run_plan(const Args& args) {
       "log-spaced range LO:HI:COUNT such as 1e17:1e19:5.\n"
       "Rules: ratio (N = sqrt(C/(6r)), D = r·N, r = --tokens-per-param, default 20; losses\n"
       "predicted with epoch2024), hoffmann2022, epoch2024 (closed form of E + A/N^a + B/D^b),\n"
-      "kaplan2020 (N_opt = 1.3e9·(C/PF-day)^0.73), fit:ID (a law fitted by `scalelab fit`).");
-  p.add()("budget,b", po::value<std::vector<std::string>>()->multitoken()->required(),
+      "kaplan2020 (N_opt = 1.3e9·(C/PF-day)^0.73), fit:ID (a law fitted by `scalelab fit`).\n"
+      "--config FILE reads the whole sweep from YAML instead (budgets, grid, arch, data,\n"
+      "hyperparameter rules, backend; keys in sweeps/sweep_config.hpp); the saved sweep keeps\n"
+      "the file's text (`scalelab sweep show NAME`).");
+  p.add()("budget,b", po::value<std::vector<std::string>>()->multitoken(),
           "compute budget(s); repeatable")(
+      "config", po::value<std::string>(),
+      "read the sweep from a YAML file (no other plan options)")(
       "rule", po::value<std::string>()->default_value("ratio"),
       "allocation rule: ratio, hoffmann2022, epoch2024, kaplan2020, or fit:ID (a Chinchilla "
       "law stored by `scalelab fit`)")("tokens-per-param", po::value<double>()->default_value(20.0),
@@ -134,31 +142,51 @@ int run_plan(const Args& args) {
 
   // Everything is parsed and validated before anything is written.
   const Format format = p.format();
+  std::string config_text;
   sweeps::PlanOptions o;
-  o.mfu = p.get<double>("mfu");
-  validate_mfu(o.mfu);
-  BudgetOptions bo;
-  bo.mfu = o.mfu;
-  o.budgets = parse_budget_list(p.get<std::vector<std::string>>("budget"), bo);
-  const std::string rule = p.get<std::string>("rule");
-  if (std::int64_t fit_id = 0; sweeps::parse_fit_reference(rule, fit_id)) {
-    db::Database db = db::open_existing_database(p.db_path());
-    o.rule = sweeps::fitted_rule(db, fit_id);
+  if (p.has("config")) {
+    for (const char* option :
+         {"budget", "rule", "tokens-per-param", "grid", "span", "hardware", "mfu", "data", "arch",
+          "vocab", "seq-len", "min-aspect", "max-aspect", "tied", "untied"})
+      if (p.has(option))
+        throw InputError(
+            fmt::format("--config: give the plan in the file or on the command "
+                        "line, not both (--{} given)",
+                        option));
+    const std::string path = p.get<std::string>("config");
+    o = sweeps::load_sweep_config(path, config_text).plan;
+    if (o.budgets.empty()) throw InputError(fmt::format("{}: no 'budgets' key", path));
   } else {
-    o.rule = make_allocation_rule(rule, p.get<double>("tokens-per-param"));
+    if (!p.has("budget"))
+      throw InputError("--budget: no budget given (e.g. --budget 1e19), or --config FILE");
+    o.mfu = p.get<double>("mfu");
+    validate_mfu(o.mfu);
+    BudgetOptions bo;
+    bo.mfu = o.mfu;
+    o.budgets = parse_budget_list(p.get<std::vector<std::string>>("budget"), bo);
+    const std::string rule = p.get<std::string>("rule");
+    if (std::int64_t fit_id = 0; sweeps::parse_fit_reference(rule, fit_id)) {
+      db::Database db = db::open_existing_database(p.db_path());
+      o.rule = sweeps::fitted_rule(db, fit_id);
+    } else {
+      o.rule = make_allocation_rule(rule, p.get<double>("tokens-per-param"));
+    }
+    o.grid = p.get<int>("grid");
+    o.span = p.get<double>("span");
+    o.hardware = find_accelerator(p.get<std::string>("hardware"));
+    o.shape = shape_search_options(p);
+    o.data = p.get<std::string>("data");
   }
-  o.grid = p.get<int>("grid");
-  o.span = p.get<double>("span");
-  o.hardware = find_accelerator(p.get<std::string>("hardware"));
-  o.shape = shape_search_options(p);
-  o.data = p.get<std::string>("data");
   const sweeps::Plan plan = sweeps::make_plan(o);
 
   if (p.has("save")) {
     const std::string name = p.get<std::string>("save");
     db::validate_sweep_name(name, "--save");
     db::Database db = db::open_database(p.db_path());
-    sweeps::save_plan(db, name, plan);
+    if (p.has("config"))
+      sweeps::save_plan(db, name, plan, "config", config_text);
+    else
+      sweeps::save_plan(db, name, plan);
   }
 
   switch (format) {

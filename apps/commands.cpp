@@ -12,6 +12,12 @@ int run_train(const Args& args);
 int run_data(const Args& args);
 int run_plot(const Args& args);
 
+int run_sweep_command(const Args& args);
+int run_status(const Args& args);
+int run_runs(const Args& args);
+int run_import(const Args& args);
+int run_worker(const Args& args);
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"plan", "plan a compute-optimal sweep for a budget (--save stores it)", run_plan},
@@ -27,6 +33,13 @@ const std::vector<Command>& commands() {
        run_data},
       {"plot", "draw a study's figures (IsoFLOP, frontier, parity, curves, loss vs C) with gnuplot",
        run_plot},
+      {"sweep", "run a saved sweep to the end (run), continue it (resume), or show its config",
+       run_sweep_command},
+      {"status", "every sweep's run counts, or one sweep's runs with progress and losses",
+       run_status},
+      {"runs", "export a sweep's runs (and --metrics curves) as CSV or JSON", run_runs},
+      {"import", "import results from a CSV (N,D,loss[,C,step,...]) as a sweep", run_import},
+      {"worker", "train one run of a sweep in this process (started by sweep run)", run_worker},
   };
   return table;
 }
