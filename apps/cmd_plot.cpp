@@ -8,6 +8,7 @@
 #include "apps/cli.hpp"
 #include "apps/study.hpp"
 #include "apps/study_options.hpp"
+#include "apps/sweep_study_input.hpp"
 #include "lib/error.hpp"
 
 namespace scalelab::apps {
@@ -32,10 +33,11 @@ std::set<std::string> parse_kinds(const std::vector<std::string>& items) {
 
 int run_plot(const Args& args) {
   OptionParser p(
-      "scalelab plot --csv FILE --out DIR [--kind KIND,...] [options]",
-      "Fits the runs and draws the figures of a scaling-law study with gnuplot into DIR: for\n"
-      "each figure NAME.png, NAME.svg, its data NAME.dat and the script NAME.gp (edit it and\n"
-      "run `gnuplot NAME.gp` in DIR to re-render). Kinds (default all the data allows):\n"
+      "scalelab plot (SWEEP | --csv FILE) --out DIR [--kind KIND,...] [options]",
+      "Fits the runs of a sweep (from the database) or of a CSV file and draws the figures of\n"
+      "a scaling-law study with gnuplot into DIR: for each figure NAME.png, NAME.svg, its data\n"
+      "NAME.dat and the script NAME.gp (edit it, then run `gnuplot NAME.gp` in DIR to\n"
+      "re-render). Kinds (default all the data allows):\n"
       "  isoflop       loss against N per compute budget, fitted parabolas and minima\n"
       "  frontier      N_opt and D_opt against C: fits, bands, Chinchilla and Kaplan lines\n"
       "  parity        Approach-3 fit: predicted against observed, and residuals\n"
@@ -49,17 +51,20 @@ int run_plot(const Args& args) {
           "figure kinds (comma-separated or repeated; 'all')");
   add_study_options(p);
   p.add_positional("sweep", 1);
-  p.add()("sweep", po::value<std::string>(), "sweep name (reading sweeps: not available yet)");
+  p.add()("sweep", po::value<std::string>(), "sweep name");
+  p.add_db_option();
   if (!p.parse(args)) return 0;
   if (!p.has("out")) throw InputError("--out DIR is required");
   StudyOptions o = study_options(p);
   if (p.has("kind")) o.kinds = parse_kinds(p.get<std::vector<std::string>>("kind"));
-  if (p.has("sweep"))
-    throw InputError("scalelab plot SWEEP: reading a sweep's runs from the database is not "
-                     "available yet; export them (scalelab runs export) and use --csv FILE");
-  if (!p.has("csv")) throw InputError("give the runs to plot: --csv FILE");
-  const std::string csv = p.get<std::string>("csv");
-  StudyInput input = study_input_from_observations(read_observations_csv(csv), csv);
+  if (p.has("sweep") == p.has("csv")) throw InputError("give either a sweep name or --csv FILE");
+  StudyInput input;
+  if (p.has("csv")) {
+    const std::string csv = p.get<std::string>("csv");
+    input = study_input_from_observations(read_observations_csv(csv), csv);
+  } else {
+    input = sweep_study_input(p.db_path(), p.get<std::string>("sweep"));
+  }
   Study study = run_study(std::move(input), o);
   const auto figures = draw_study_figures(study, p.get<std::string>("out"));
   print_study_summary(std::cout, study);

@@ -11,6 +11,7 @@ int run_validate(const Args& args);
 int run_train(const Args& args);
 int run_data(const Args& args);
 int run_plot(const Args& args);
+int run_report(const Args& args);
 
 int run_sweep_command(const Args& args);
 int run_status(const Args& args);
@@ -33,6 +34,8 @@ const std::vector<Command>& commands() {
        run_data},
       {"plot", "draw a study's figures (IsoFLOP, frontier, parity, curves, loss vs C) with gnuplot",
        run_plot},
+      {"report", "write one self-contained HTML report of a sweep or a CSV: fits, predictions, figures",
+       run_report},
       {"sweep", "run a saved sweep to the end (run), continue it (resume), or show its config",
        run_sweep_command},
       {"status", "every sweep's run counts, or one sweep's runs with progress and losses",

@@ -53,6 +53,15 @@ std::string interval_text(const fitting::Estimate& e, int digits = 3) {
                      format_si(e.interval->hi, digits));
 }
 
+// Compute reads best in scientific notation (1.3e+23), as papers write it.
+std::string flops_text(double c) { return fmt::format("{:.3g}", c); }
+
+std::string run_name_of(const Observation& o) {
+  if (!o.label.empty()) return o.label;
+  if (!o.run_id.empty()) return o.run_id;
+  return std::filesystem::path(o.where).filename().string();
+}
+
 std::string loss_text(const fitting::Estimate& e) {
   if (!e.interval) return fmt::format("{:.4f}", e.value);
   return fmt::format("{:.4f} [{:.4f}, {:.4f}]", e.value, e.interval->lo, e.interval->hi);
@@ -415,7 +424,7 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
       sec.paragraphs.push_back(fmt::format(
           "Compute-optimal prediction at C = {} FLOPs (Approach 3, {}% bootstrap intervals): "
           "loss {}, N_opt {}, D_opt {}, {} tokens per parameter.",
-          format_si(s.target_budget), level, loss_text(s.target->loss),
+          flops_text(s.target_budget), level, loss_text(s.target->loss),
           interval_text(s.target->params), interval_text(s.target->tokens),
           interval_text(s.target->tokens_per_param)));
     if (s.options.target_observed && s.target) {
@@ -431,46 +440,9 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
     r.sections.push_back(std::move(sec));
   }
 
-  {  // Plan
-    plots::ReportSection sec{"plan", "Plan", {}, {}, {}, {}};
-    if (s.input.plan.is_object() && s.input.plan.contains("budgets")) {
-      plots::ReportTable t;
-      t.caption = "Planned IsoFLOP grid (6ND convention)";
-      t.headers = {"budget C (FLOPs)", "N_opt planned", "grid sizes N", "tokens D per size"};
-      for (const auto& b : s.input.plan["budgets"]) {
-        std::string sizes, tokens;
-        for (const auto& g : b["grid"]) {
-          sizes += (sizes.empty() ? "" : ", ") + format_si(g["params"].get<double>());
-          tokens += (tokens.empty() ? "" : ", ") + format_si(g["tokens"].get<double>());
-        }
-        t.rows.push_back({format_si(b["compute_flops"].get<double>()),
-                          format_si(b["optimal"]["params"].get<double>()), sizes, tokens});
-      }
-      sec.tables.push_back(std::move(t));
-    } else {
-      sec.paragraphs.push_back(
-          "Imported data: no plan. IsoFLOP profiles group the runs in log-spaced compute bins (" +
-          fmt::format("{:g}", s.options.bins_per_decade) + " per decade).");
-    }
-    r.sections.push_back(std::move(sec));
-  }
-
-  {  // Runs
-    plots::ReportSection sec{"runs", "Runs", {}, {}, {}, {}};
-    plots::ReportTable t;
-    t.headers = {"run", "status", "N", "D", "C (FLOPs)", "D/N", "final loss"};
-    if (!s.input.run_table.empty()) {
-      for (const auto& row : s.input.run_table)
-        t.rows.push_back({row.name, row.status, format_si(row.params), format_si(row.tokens),
-                          format_si(row.flops), fmt::format("{:.1f}", row.tokens / row.params),
-                          row.loss ? fmt::format("{:.4f}", *row.loss) : "—"});
-    } else {
-      for (const auto& o : s.input.runs)
-        t.rows.push_back({o.label.empty() ? (o.run_id.empty() ? o.where : o.run_id) : o.label,
-                          "done", format_si(o.params), format_si(o.tokens), format_si(o.flops),
-                          fmt::format("{:.1f}", o.tokens / o.params), fmt::format("{:.4f}", o.loss)});
-    }
-    sec.tables.push_back(std::move(t));
+  {  // Figures
+    plots::ReportSection sec{"figures", "Figures", {}, {}, {}, figures};
+    if (figures.empty()) sec.paragraphs.push_back("No figure was drawn.");
     r.sections.push_back(std::move(sec));
   }
 
@@ -487,7 +459,7 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
       t.headers = {"budget C", "runs", fmt::format("N_opt ({}% interval)", level), "D_opt",
                    "loss at minimum", "minimum inside the runs' range"};
       for (const auto& p : s.isoflop->profiles)
-        t.rows.push_back({format_si(p.flops), std::to_string(p.n_runs),
+        t.rows.push_back({flops_text(p.flops), std::to_string(p.n_runs),
                           interval_text(p.params_opt), format_si(p.tokens_opt),
                           fmt::format("{:.4f}", p.min_loss), p.extrapolated ? "no" : "yes"});
       sec.tables.push_back(std::move(t));
@@ -512,7 +484,7 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
   {  // Predictions
     plots::ReportSection sec{"predictions", "Predictions", {}, {}, {}, {}};
     plots::ReportTable t;
-    t.caption = fmt::format("At C = {} FLOPs ({}% bootstrap intervals)", format_si(s.target_budget), level);
+    t.caption = fmt::format("At C = {} FLOPs ({}% bootstrap intervals)", flops_text(s.target_budget), level);
     t.headers = {"source", "loss", "N_opt", "D_opt", "D/N"};
     if (s.target)
       t.rows.push_back({"Approach 3", loss_text(s.target->loss), interval_text(s.target->params),
@@ -547,22 +519,65 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
     sec.paragraphs.push_back(fmt::format(
         "Approach 3 fitted without the runs at C ≥ {} FLOPs ({} runs fitted), then asked to predict "
         "them: mean absolute relative error {:.2f}%.",
-        format_si(v.threshold), v.fit.n_points, 100 * v.mean_abs_relative_error));
+        flops_text(v.threshold), v.fit.n_points, 100 * v.mean_abs_relative_error));
     plots::ReportTable t;
     t.headers = {"run", "N", "D", "C", "observed", "predicted", "error"};
     for (const auto& h : v.held_out)
-      t.rows.push_back({h.run.label.empty() ? (h.run.run_id.empty() ? h.run.where : h.run.run_id)
-                                            : h.run.label,
-                        format_si(h.run.params), format_si(h.run.tokens), format_si(h.run.flops),
+      t.rows.push_back({run_name_of(h.run), format_si(h.run.params), format_si(h.run.tokens),
+                        flops_text(h.run.flops),
                         fmt::format("{:.4f}", h.run.loss), fmt::format("{:.4f}", h.predicted),
                         fmt::format("{:+.2f}%", 100 * h.relative_error)});
     sec.tables.push_back(std::move(t));
     r.sections.push_back(std::move(sec));
   }
 
-  {  // Figures
-    plots::ReportSection sec{"figures", "Figures", {}, {}, {}, figures};
-    if (figures.empty()) sec.paragraphs.push_back("No figure was drawn.");
+  {  // Plan
+    plots::ReportSection sec{"plan", "Plan", {}, {}, {}, {}};
+    if (s.input.plan.is_object()) {
+      std::string options;
+      for (const auto& [key, value] : s.input.plan.items())
+        options += (options.empty() ? "" : "; ") + key + " = " + value.dump();
+      sec.paragraphs.push_back("Plan options: " + options + ".");
+      // The planned grid, from the runs: per budget its model sizes and token counts.
+      std::map<double, std::vector<const StudyRunRow*>> by_budget;
+      for (const auto& row : s.input.run_table)
+        by_budget[row.budget ? *row.budget : row.flops].push_back(&row);
+      plots::ReportTable t;
+      t.caption = "Planned IsoFLOP grid (C = 6ND)";
+      t.headers = {"budget C (FLOPs)", "runs", "model sizes N", "tokens D"};
+      for (const auto& [budget, rows] : by_budget) {
+        std::string sizes, tokens;
+        for (const StudyRunRow* row : rows) {
+          sizes += (sizes.empty() ? "" : ", ") + format_si(row->params);
+          tokens += (tokens.empty() ? "" : ", ") + format_si(row->tokens);
+        }
+        t.rows.push_back({flops_text(budget), std::to_string(rows.size()), sizes, tokens});
+      }
+      sec.tables.push_back(std::move(t));
+    } else {
+      sec.paragraphs.push_back(
+          "Imported data: no plan. IsoFLOP profiles group the runs in log-spaced compute bins (" +
+          fmt::format("{:g}", s.options.bins_per_decade) + " per decade).");
+    }
+    r.sections.push_back(std::move(sec));
+  }
+
+  {  // Runs
+    plots::ReportSection sec{"runs", "Runs", {}, {}, {}, {}};
+    plots::ReportTable t;
+    t.headers = {"run", "status", "N", "D", "C (FLOPs)", "D/N", "final loss"};
+    if (!s.input.run_table.empty()) {
+      for (const auto& row : s.input.run_table)
+        t.rows.push_back({row.name, row.status, format_si(row.params), format_si(row.tokens),
+                          flops_text(row.flops), fmt::format("{:.3g}", row.tokens / row.params),
+                          row.loss ? fmt::format("{:.4f}", *row.loss) : "—"});
+    } else {
+      for (const auto& o : s.input.runs)
+        t.rows.push_back({run_name_of(o), "done", format_si(o.params), format_si(o.tokens),
+                          flops_text(o.flops), fmt::format("{:.3g}", o.tokens / o.params),
+                          fmt::format("{:.4f}", o.loss)});
+    }
+    sec.tables.push_back(std::move(t));
     r.sections.push_back(std::move(sec));
   }
 
@@ -597,7 +612,7 @@ void print_study_summary(std::ostream& out, const Study& s) {
     out << fmt::format("approach 1: N_opt ∝ C^{}\n", power_law_interval(s.envelope->params_opt));
   if (s.target)
     out << fmt::format("prediction at C = {}: loss {}, N_opt {}, D_opt {}\n",
-                       format_si(s.target_budget), loss_text(s.target->loss),
+                       flops_text(s.target_budget), loss_text(s.target->loss),
                        interval_text(s.target->params), interval_text(s.target->tokens));
   if (s.validation)
     out << fmt::format("validation (largest budget held out): mean |error| {:.2f}%\n",

@@ -34,6 +34,7 @@ struct StudyRunRow {
   std::string status;
   double params = 0, tokens = 0, flops = 0;
   std::optional<double> loss;
+  std::optional<double> budget;  // the planned budget C of its IsoFLOP profile
 };
 
 struct StudyInput {
@@ -43,7 +44,7 @@ struct StudyInput {
   // Planned D of runs stopped before it (run_key → tokens): their curves are extrapolated.
   std::map<std::string, double> planned_tokens;
   bool planned_budgets = false;      // IsoFLOP groups by exact budget (else log-spaced bins)
-  nlohmann::json plan;               // the sweep's plan (plan_to_json), or null
+  nlohmann::json plan;               // the sweep's plan options (plan_options_to_json), or null
   std::vector<StudyRunRow> run_table;  // empty: built from `runs`
   std::vector<std::string> commands;   // commands that reproduce the data and the report
 };

@@ -1,6 +1,7 @@
 // The single-page HTML report: sections of text, tables, code blocks and figures, written as
 // one self-contained file (figures inlined as base64 SVG, no external resources), readable
-// offline and in any browser.
+// offline and in any browser. A one-line script sets body[data-figures-loaded="K/N"] once the
+// browser has decoded K of the N figures (checked by the headless-browser test).
 #pragma once
 
 #include <filesystem>

@@ -10,6 +10,7 @@ packages=(
   libboost-program-options-dev doctest-dev nlohmann-json3-dev libyaml-cpp-dev
   libsentencepiece-dev
   gnuplot-nox          # figures
+  chromium zlib1g-dev  # the report's headless-browser test (screenshot decoded with zlib)
   bible-kjv bible-kjv-text  # the built-in real-text corpus (about 4.4 MB of English)
   python3 python3-numpy python3-scipy  # bench/ peers
   clang-format
