@@ -1,0 +1,82 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "lib/error.hpp"
+#include "sweeps/hyperparams.hpp"
+#include "sweeps/run_spec.hpp"
+
+using namespace scalelab;
+using sweeps::resolve_hyperparameters;
+
+TEST_CASE("published defaults: lr ~ N^-1/3 anchored at GPT-3 Small, batch = 0.292 C^0.3271") {
+  const sweeps::HyperparameterRules rules;
+  // GPT-3 Small: 125M params, lr 6e-4 (Brown et al. 2020, Table 2.1).
+  auto h = resolve_hyperparameters(rules, 125e6, 2.5e9, 2048);
+  CHECK(h.lr == doctest::Approx(6e-4).epsilon(1e-12));
+  // GPT-3 13B: the N^-1/3 rule gives 6e-4 * 104^-1/3 = 1.27e-4 (the paper used 1.0e-4).
+  h = resolve_hyperparameters(rules, 13e9, 2.6e11, 2048);
+  CHECK(h.lr == doctest::Approx(6e-4 * std::pow(13e9 / 125e6, -1.0 / 3.0)));
+  CHECK(h.lr > 1.0e-4);
+  CHECK(h.lr < 1.5e-4);
+  // DeepSeek LLM's batch rule at C = 1e21: 0.292 * 1e21^0.3271 tokens, in whole sequences.
+  h = resolve_hyperparameters(rules, 1e9, 1e21 / 6e9, 2048);
+  const double batch = 0.2920 * std::pow(1e21, 0.3271);
+  CHECK(std::abs(h.batch_tokens - batch) <= 1024);
+  CHECK(h.batch_tokens % 2048 == 0);
+  // Tiny models: the lr is clamped to the rule's maximum.
+  h = resolve_hyperparameters(rules, 1e3, 2e4, 32);
+  CHECK(h.lr == 1e-2);
+  CHECK(h.min_lr == doctest::Approx(1e-3));
+}
+
+TEST_CASE("the schedule covers exactly the run's own D") {
+  const sweeps::HyperparameterRules rules;
+  for (double tokens : {1e4, 123456.7, 1.44e6, 5.6e6}) {
+    for (double params : {1e4, 3e4, 3.6e5}) {
+      const auto h = resolve_hyperparameters(rules, params, tokens, 256);
+      const double whole = std::llround(tokens);
+      CHECK(h.total_steps * h.batch_tokens >= whole);
+      CHECK((h.total_steps - 1) * h.batch_tokens < whole);
+      CHECK(h.warmup_steps >= 1);
+      CHECK(h.warmup_steps <= h.total_steps);
+      CHECK(h.eval_every >= 1);
+      CHECK(h.checkpoint_every >= 1);
+    }
+  }
+  // Two runs of one budget get schedules of their own lengths.
+  const auto small = resolve_hyperparameters(rules, 1e4, 1e7, 256);
+  const auto big = resolve_hyperparameters(rules, 1e5, 1e6, 256);
+  CHECK(small.total_steps > 5 * big.total_steps);
+}
+
+TEST_CASE("rules are validated and round-trip through JSON") {
+  sweeps::HyperparameterRules rules;
+  rules.lr.of = "tokens";
+  CHECK_THROWS_WITH_AS(rules.validate(), doctest::Contains("hyperparameters.lr.of"), InputError);
+  rules = {};
+  rules.warmup_fraction = 1.5;
+  CHECK_THROWS_AS(rules.validate(), InputError);
+  const auto h = resolve_hyperparameters(sweeps::HyperparameterRules{}, 3e4, 5e5, 256);
+  const auto back = nlohmann::json(h).get<sweeps::RunHyperparameters>();
+  CHECK(back.lr == h.lr);
+  CHECK(back.total_steps == h.total_steps);
+  CHECK(back.seed == h.seed);
+}
+
+TEST_CASE("command templates: placeholders, literal braces, unknown names") {
+  sweeps::RunSpec spec;
+  spec.name = "c1e+11-n3e+04";
+  spec.params = 3e4;
+  spec.tokens = 5e5;
+  spec.hp = resolve_hyperparameters(sweeps::HyperparameterRules{}, 3e4, 5e5, 256);
+  const auto values = sweeps::placeholders(spec, "/runs/x");
+  CHECK(sweeps::expand_template("t --n {params} --steps {steps} --out {run_dir} {{x}}", values) ==
+        "t --n 30000 --steps " + std::to_string(spec.hp.total_steps) + " --out /runs/x {x}");
+  CHECK_THROWS_WITH_AS(sweeps::expand_template("t --x {nope}", values),
+                       doctest::Contains("unknown placeholder {nope}"), InputError);
+  CHECK_THROWS_WITH_AS(sweeps::expand_template("t --x {lr", values),
+                       doctest::Contains("unclosed"), InputError);
+  CHECK(sweeps::shell_quote("it's") == "'it'\\''s'");
+}
