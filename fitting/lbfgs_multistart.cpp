@@ -122,6 +122,8 @@ MultiStartResult minimize_multistart(const ceres::FirstOrderFunction& f,
       out.termination = ceres::TerminationTypeToString(summary.termination_type) +
                         std::string(": ") + summary.message;
       out.iterations = static_cast<int>(summary.iterations.size()) - 1;
+      out.cost_evaluations = summary.num_cost_evaluations;
+      out.gradient_evaluations = summary.num_gradient_evaluations;
     } else {
       out.converged = true;
       out.termination = "CONVERGENCE: every parameter fixed";

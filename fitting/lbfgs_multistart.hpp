@@ -34,6 +34,8 @@ struct StartOutcome {
   bool converged = false;  // ceres::CONVERGENCE
   std::string termination; // e.g. "CONVERGENCE: Function tolerance reached. ..."
   int iterations = 0;
+  int cost_evaluations = 0;      // Ceres' Summary::num_cost_evaluations
+  int gradient_evaluations = 0;  // Ceres' Summary::num_gradient_evaluations
 };
 
 struct MultiStartResult {
