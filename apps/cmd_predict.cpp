@@ -62,7 +62,9 @@ int run_predict(const Args& args) {
       "FLOPs (C = 6ND) into the compute-optimal N_opt and D_opt with their loss and tokens per\n"
       "parameter. --law takes a published law (hoffmann2022, epoch2024, kaplan2020: point\n"
       "estimates, no intervals); --fit takes a fit stored by `scalelab fit`, whose bootstrap\n"
-      "refits give percentile intervals. Kaplan's law takes the non-embedding N.");
+      "refits give percentile intervals. Kaplan's law takes the non-embedding N.\n"
+      "A prediction from --fit ID is stored in the database beside the fit (its id is printed\n"
+      "as prediction_id in JSON) so that `scalelab report` can list it.");
   p.add()("law", po::value<std::string>(), "published law: hoffmann2022, epoch2024, kaplan2020");
   p.add()("fit", po::value<std::int64_t>(), "id of a stored fit");
   p.add()("params", po::value<double>(), "parameters N");
@@ -90,6 +92,7 @@ int run_predict(const Args& args) {
   std::vector<std::vector<double>> samples;
   double level = 0.95;
   std::optional<KaplanLaw> kaplan;
+  std::optional<db::Database> fit_db;  // open when predicting from a stored fit
   if (p.has("law")) {
     const PublishedLaw& pub = find_published_law(p.get<std::string>("law"));
     doc["source"] = pub.name;
@@ -104,8 +107,8 @@ int run_predict(const Args& args) {
     }
   } else {
     const std::int64_t id = p.get<std::int64_t>("fit");
-    db::Database db = db::open_existing_database(p.db_path());
-    const db::FitRecord record = db::require_fit(db, id);
+    fit_db.emplace(db::open_existing_database(p.db_path()));
+    const db::FitRecord record = db::require_fit(*fit_db, id);
     const auto stored = fitting::parse_stored_fit(nlohmann::json::parse(record.result_json));
     law = stored.law;
     x = stored.x;
@@ -156,7 +159,33 @@ int run_predict(const Args& args) {
     add(doc, "loss", loss);
     rows = {{"loss", loss}};
   }
+  if (fit_db) {
+    // Predictions from a stored fit are kept beside it, for `scalelab report` to list.
+    db::PredictionRecord record;
+    record.fit_id = p.get<std::int64_t>("fit");
+    record.kind = at_budget ? "allocation" : "loss";
+    if (at_budget) {
+      record.flops = doc["budget"].get<double>();
+      record.params = doc["params_opt"].get<double>();
+      record.tokens = doc["tokens_opt"].get<double>();
+    } else {
+      record.params = doc["params"].get<double>();
+      record.tokens = doc["tokens"].get<double>();
+    }
+    record.loss = doc["loss"].get<double>();
+    if (doc["loss_interval"].is_array()) {
+      record.loss_lo = doc["loss_interval"][0].get<double>();
+      record.loss_hi = doc["loss_interval"][1].get<double>();
+    }
+    record.result_json = doc.dump();
+    db::insert_prediction(*fit_db, record);
+    doc["prediction_id"] = record.id;
+  }
   print(doc, rows, format);
+  if (fit_db && format == Format::kTable)
+    std::cout << fmt::format("stored as prediction {} of fit {} in {}\n",
+                             doc["prediction_id"].get<std::int64_t>(),
+                             p.get<std::int64_t>("fit"), p.db_path());
   return 0;
 }
 
