@@ -14,6 +14,7 @@ packages=(
   bible-kjv bible-kjv-text  # the built-in real-text corpus (about 4.4 MB of English)
   python3 python3-numpy python3-scipy  # bench/ peers
   clang-format
+  slurmctld slurmd slurm-client munge  # tests/sweeps: a localhost Slurm cluster for the slurm backend
 )
 
 missing=()

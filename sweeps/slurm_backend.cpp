@@ -133,7 +133,7 @@ class SlurmBackend final : public DispatchBackend {
 
   bool adopt(const Task& task, const std::string& job) override {
     if (job.find('_') == std::string::npos) return false;
-    const auto queued = queued_tasks();
+    const auto queued = queued_tasks(job);
     const bool alive = queued && queued->count(job);
     if (alive || read_exit_status(task.run_dir)) {
       tasks_[task.run_id] = SlurmTask{job, task.run_dir, 0};
@@ -202,9 +202,11 @@ class SlurmBackend final : public DispatchBackend {
   }
 
   // "JOBID_INDEX" of every task of ours still pending or running; nullopt when squeue fails.
-  std::optional<std::set<std::string>> queued_tasks() {
+  // `extra`: one more task to ask about (adopt), beside the tracked ones.
+  std::optional<std::set<std::string>> queued_tasks(const std::string& extra = "") {
     std::set<std::string> jobs;
     for (const auto& [id, t] : tasks_) jobs.insert(t.job.substr(0, t.job.find('_')));
+    if (!extra.empty()) jobs.insert(extra.substr(0, extra.find('_')));
     if (jobs.empty()) return std::set<std::string>{};
     std::string list;
     for (const auto& j : jobs) list += (list.empty() ? "" : ",") + j;

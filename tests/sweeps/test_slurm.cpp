@@ -4,6 +4,7 @@
 // daemons cannot start (e.g. no root, or a container without cgroups).
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -122,6 +123,7 @@ TEST_CASE("slurm backend: a job array runs every run of a sweep on a local clust
              "--format csv");
     const auto r =
         cli(dir, "sweep run s --backend slurm --cpus-per-task 1 --max-concurrent 2 --poll 0.2");
+    MESSAGE(r.out);
     CHECK(r.out.find("sweep s: 2 done, 0 failed") != std::string::npos);
     db::Database d = db::open_database(dir + "/scalelab.db");
     for (const auto& run : db::list_runs(d, db::require_sweep(d, "s").id)) {
@@ -134,6 +136,33 @@ TEST_CASE("slurm backend: a job array runs every run of a sweep on a local clust
       CHECK(db::count_metrics(d, run.id) > 0);
       CHECK(std::isfinite(*run.final_train_loss));
     }
+
+    // kill -9 of the coordinator while a task runs: the task goes on under Slurm, and resume
+    // re-attaches to it instead of launching the run again.
+    cli(dir, "plan --budget 2e10 --grid 1 --seq-len 32 --vocab 32 --data synthetic --save k "
+             "--format csv");
+    const pid_t coordinator = start_process(
+        {SCALELAB_BINARY, "sweep", "run", "k", "--backend", "slurm", "--poll", "0.2"}, dir,
+        dir + "/coordinator.log");
+    const bool running = wait_until(
+        [&] {
+          db::Database d = db::open_database(dir + "/scalelab.db");
+          const auto run = db::list_runs(d, db::require_sweep(d, "k").id)[0];
+          return db::load_lifecycle(d, run.id).backend_job.has_value() &&
+                 db::count_metrics(d, run.id) > 0;
+        },
+        120);
+    REQUIRE(running);
+    ::kill(coordinator, SIGKILL);
+    CHECK(wait_process(coordinator) == -SIGKILL);
+    const auto resumed = cli(dir, "sweep resume k --backend slurm --poll 0.2");
+    MESSAGE(resumed.out);
+    CHECK(resumed.out.find("re-attached") != std::string::npos);
+    const auto run = db::list_runs(d, db::require_sweep(d, "k").id)[0];
+    CHECK(run.status == "done");
+    CHECK(run.attempts == 1);  // the one Slurm task trained it, never launched twice
+    CHECK(db::count_metrics(d, run.id) ==
+          nlohmann::json::parse(run.config_json)["launch"]["stop_steps"].get<std::int64_t>());
   }
   fs::remove_all(dir);
 }
