@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "db/fit_store.hpp"
 #include "db/metrics_store.hpp"
 #include "db/run_store.hpp"
 #include "db/sweep_store.hpp"
@@ -338,6 +339,8 @@ class Coordinator {
     }
 
     if (a.decided) {
+      if (a.decided->status == "done" && a.task.spec.stop_steps < a.task.spec.hp.total_steps)
+        store_extrapolation(a, r);
       db::finish_run(db_, end.run_id, *a.decided);
       runs_.at(end.run_id).status = a.decided->status;
       view_.event(describe_outcome(r.name, *a.decided));
@@ -346,6 +349,38 @@ class Coordinator {
     }
     crashed(end.run_id, fmt::format("{} {}: {}", worker ? "worker" : "command", what,
                                     log_tail(log)));
+  }
+
+  // Early-stop mode: the worker's extrapolated final loss becomes a prediction of the run
+  // (kind "extrapolation"), beside its observed curve.
+  void store_extrapolation(const Active& a, const db::RunRecord& r) {
+    std::ifstream in(fs::path(a.task.run_dir) / kExtrapolationFile);
+    if (!in) {
+      view_.event(fmt::format("run {}: stopped early without an extrapolation (see {})", r.name,
+                              kWorkerLog));
+      return;
+    }
+    const json doc = json::parse(in, nullptr, false);
+    if (!doc.is_object() || !doc.contains("loss") || !doc["loss"].is_number()) return;
+    auto number = [&](const char* key) -> std::optional<double> {
+      return doc.contains(key) && doc[key].is_number() ? std::optional(doc[key].get<double>())
+                                                       : std::nullopt;
+    };
+    db::PredictionRecord p;
+    p.run_id = r.id;
+    p.kind = "extrapolation";
+    p.params = r.params;
+    p.tokens = r.tokens;
+    p.flops = r.flops;
+    p.loss = number("loss");
+    p.loss_lo = number("loss_lo");
+    p.loss_hi = number("loss_hi");
+    p.result_json = doc.dump();
+    db::insert_prediction(db_, p);
+    view_.event(fmt::format("run {}: extrapolated final loss {:.4f} [{}, {}] at step {}", r.name,
+                            *p.loss, p.loss_lo ? fmt::format("{:.4f}", *p.loss_lo) : "?",
+                            p.loss_hi ? fmt::format("{:.4f}", *p.loss_hi) : "?",
+                            doc.value("final_step", std::int64_t{0})));
   }
 
   void crashed(std::int64_t id, const std::string& error) {

@@ -28,6 +28,9 @@ inline constexpr const char* kSummaryFile = "summary.json";    // written by the
 inline constexpr const char* kWorkerLog = "worker.log";        // stdout+stderr of every attempt
 inline constexpr const char* kDivergedFile = "diverged.json";  // {"step", "reason"} from a worker
 inline constexpr const char* kExitFile = "exit_status";        // Slurm tasks: the worker's exit code
+// Early-stop mode: the worker's extrapolated final loss {model, final_step, loss, loss_lo,
+// loss_hi, ...}.
+inline constexpr const char* kExtrapolationFile = "extrapolation.json";
 
 // Exit codes of `scalelab worker` that the coordinator tells apart from a crash.
 inline constexpr int kWorkerExitBadInput = 2;  // the run's config is wrong: not retried

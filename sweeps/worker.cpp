@@ -12,6 +12,9 @@
 
 #include "lib/error.hpp"
 #include "sweeps/dispatch.hpp"
+#include "fitting/learning_curve.hpp"
+#include "sweeps/metrics_jsonl.hpp"
+#include "trainer/schedule.hpp"
 #include "trainer/train.hpp"
 
 namespace scalelab::sweeps {
@@ -48,6 +51,56 @@ trainer::TrainConfig train_config_for(const RunSpec& s, const std::string& run_d
   return c;
 }
 
+namespace {
+
+// Early-stop mode: the run's final loss extrapolated from its training curve so far, with the
+// LR-aware model over the run's whole planned schedule (fitting/learning_curve.hpp), written
+// to RUN_DIR/extrapolation.json for the coordinator to store. Post-warmup train losses only:
+// warmup's rising learning rate is outside the model.
+void write_extrapolation(const trainer::TrainConfig& config, const RunSpec& spec,
+                         const std::string& run_dir) {
+  std::vector<fitting::CurvePoint> points;
+  std::ifstream in(fs::path(run_dir) / kMetricsFile);
+  std::string line;
+  std::int64_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    const db::MetricRow r = parse_metrics_line(line, fmt::format("{}:{}", kMetricsFile, line_no));
+    if (r.train_loss && std::isfinite(*r.train_loss) && *r.train_loss > 0 &&
+        r.step > spec.hp.warmup_steps)
+      points.push_back({r.step, *r.train_loss});
+  }
+  const std::int64_t total = config.total_steps();
+  fitting::LrSchedule schedule(
+      trainer::planned_learning_rates(config.resolved_schedule(), total));
+  fitting::LearningCurveOptions options;
+  options.bootstrap = 100;  // a few seconds at most; the interval is a lower bound anyway
+  options.threads = std::max(1, spec.threads);
+  options.seed = spec.hp.seed;
+  const fitting::CurveFit fit = fitting::extrapolate_lr_aware(points, schedule, options);
+  nlohmann::json doc = {{"model", fit.model},
+                        {"final_step", fit.final_step},
+                        {"observed_steps", spec.stop_steps},
+                        {"points", points.size()},
+                        {"loss", fit.final_loss.value},
+                        {"loss_lo", nullptr},
+                        {"loss_hi", nullptr},
+                        {"names", fit.names},
+                        {"values", fit.values},
+                        {"converged", fit.converged}};
+  if (fit.final_loss.interval) {
+    doc["loss_lo"] = fit.final_loss.interval->lo;
+    doc["loss_hi"] = fit.final_loss.interval->hi;
+  }
+  std::ofstream(fs::path(run_dir) / kExtrapolationFile) << doc.dump(2) << '\n';
+  std::cout << fmt::format("scalelab worker: extrapolated final loss {:.4f} at step {} ({})",
+                           fit.final_loss.value, fit.final_step, fit.model)
+            << std::endl;
+}
+
+}  // namespace
+
 int run_worker(const std::string& run_dir) {
   try {
     const fs::path spec_path = fs::path(run_dir) / kRunSpecFile;
@@ -78,6 +131,14 @@ int run_worker(const std::string& run_dir) {
       std::ofstream(fs::path(run_dir) / kDivergedFile) << d.dump() << '\n';
       std::cerr << "scalelab worker: " << result.message << std::endl;
       return kWorkerExitDiverged;
+    }
+    if (result.status == "done" && spec.stop_steps < spec.hp.total_steps) {
+      try {
+        write_extrapolation(config, spec, run_dir);
+      } catch (const Error& e) {
+        // The observed curve is stored either way; say why there is no extrapolation.
+        std::cerr << "scalelab worker: no extrapolation: " << e.what() << std::endl;
+      }
     }
     return 0;
   } catch (const Error& e) {

@@ -168,3 +168,30 @@ TEST_CASE("local backend: a run whose learning rate blows it up ends diverged") 
   REQUIRE(run.last_error);
   MESSAGE("diverged: " << *run.last_error);
 }
+
+TEST_CASE("local backend: early-stop mode trains half of each run and stores an extrapolation") {
+  const std::string dir = temp_dir("local_early_stop");
+  plan_tiny(dir, "e", "3e9", 1);
+  const auto out = cli(dir, "sweep run e --threads 1 --train-fraction 0.5").out;
+  CHECK(out.find("extrapolated final loss") != std::string::npos);
+  const auto doc = nlohmann::json::parse(cli(dir, "runs export e --format json").out);
+  REQUIRE(doc.size() == 1);
+  const auto& run = doc[0];
+  CHECK(run["status"] == "done");
+  const auto launch = run["config"]["launch"];
+  const std::int64_t total = launch["hyperparameters"]["total_steps"];
+  const std::int64_t stop = launch["stop_steps"];
+  CHECK(stop == (total + 1) / 2);
+  db::Database d = db::open_database(dir + "/scalelab.db");
+  CHECK(db::count_metrics(d, run["run_id"].get<std::int64_t>()) == stop);
+  // The schedule still spans the whole run: the last logged lr is above the cosine's floor.
+  const auto metrics = db::list_metrics(d, run["run_id"].get<std::int64_t>());
+  CHECK(*metrics.back().lr > 1.5 * launch["hyperparameters"]["min_lr"].get<double>());
+  REQUIRE(run["extrapolation"].is_object());
+  CHECK(run["extrapolation"]["final_step"] == total);
+  CHECK(run["extrapolation"]["model"] == "lr-aware");
+  const double loss = run["extrapolation"]["loss"];
+  CHECK(std::isfinite(loss));
+  CHECK(loss > 0);
+  CHECK(loss < std::log(32.0));
+}
