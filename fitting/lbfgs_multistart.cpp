@@ -106,24 +106,22 @@ MultiStartResult minimize_multistart(const ceres::FirstOrderFunction& f,
   solver_options.parameter_tolerance = options.parameter_tolerance;
   solver_options.logging_type = ceres::SILENT;
 
-  MultiStartResult result;
-  result.starts.resize(starts.size());
-  parallel_for(starts.size(), options.threads, [&](std::size_t i) {
+  // One L-BFGS run from the full parameter vector `start` (fixed values included).
+  auto solve = [&](const std::vector<double>& start, const ceres::GradientProblemSolver::Options& so,
+                   StartOutcome& out) {
     FreeParameters* free_f = new FreeParameters(f, fixed);  // owned by the problem
     ceres::GradientProblem problem(free_f);
     std::vector<double> x;
-    for (std::size_t k : free_f->free()) x.push_back(starts[i][k]);
+    for (std::size_t k : free_f->free()) x.push_back(start[k]);
     ceres::GradientProblemSolver::Summary summary;
-    StartOutcome& out = result.starts[i];
-    out.start = starts[i];
     if (!x.empty()) {
-      ceres::Solve(solver_options, problem, x.data(), &summary);
+      ceres::Solve(so, problem, x.data(), &summary);
       out.converged = summary.termination_type == ceres::CONVERGENCE;
       out.termination = ceres::TerminationTypeToString(summary.termination_type) +
                         std::string(": ") + summary.message;
-      out.iterations = static_cast<int>(summary.iterations.size()) - 1;
-      out.cost_evaluations = summary.num_cost_evaluations;
-      out.gradient_evaluations = summary.num_gradient_evaluations;
+      out.iterations += static_cast<int>(summary.iterations.size()) - 1;
+      out.cost_evaluations += summary.num_cost_evaluations;
+      out.gradient_evaluations += summary.num_gradient_evaluations;
     } else {
       out.converged = true;
       out.termination = "CONVERGENCE: every parameter fixed";
@@ -136,9 +134,56 @@ MultiStartResult minimize_multistart(const ceres::FirstOrderFunction& f,
       out.converged = false;
     }
     out.objective = cost;
+  };
+
+  // Stage 1, every start: the tolerances loosened by screening_tolerance_factor.
+  const double screen = std::max(1.0, options.screening_tolerance_factor);
+  ceres::GradientProblemSolver::Options screen_options = solver_options;
+  screen_options.function_tolerance *= screen;
+  screen_options.gradient_tolerance *= screen;
+  screen_options.parameter_tolerance *= screen;
+  MultiStartResult result;
+  result.starts.resize(starts.size());
+  parallel_for(starts.size(), options.threads, [&](std::size_t i) {
+    result.starts[i].start = starts[i];
+    solve(starts[i], screen_options, result.starts[i]);
   });
-  for (std::size_t i = 1; i < result.starts.size(); ++i)
-    if (result.starts[i].objective < result.starts[result.best].objective) result.best = i;
+  auto find_best = [&] {
+    result.best = 0;
+    for (std::size_t i = 1; i < result.starts.size(); ++i)
+      if (result.starts[i].objective < result.starts[result.best].objective) result.best = i;
+  };
+  find_best();
+
+  // Stage 2: the best end point, and every other distinct end point whose objective is within
+  // polish_margin of it, continued with the full tolerances.
+  if (screen > 1 && !result.starts.empty() && std::isfinite(result.winner().objective)) {
+    std::vector<std::size_t> order(result.starts.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return result.starts[a].objective < result.starts[b].objective;
+    });
+    const double limit = result.winner().objective * (1 + options.polish_margin);
+    std::vector<std::size_t> polish;
+    for (std::size_t i : order) {
+      if (!(result.starts[i].objective <= limit) || polish.size() >= options.max_polished) break;
+      bool distinct = true;
+      for (std::size_t j : polish) {
+        bool same = true;
+        for (std::size_t k = 0; k < dim; ++k)
+          same = same && std::fabs(result.starts[i].x[k] - result.starts[j].x[k]) <=
+                             1e-3 * std::max(1.0, std::fabs(result.starts[j].x[k]));
+        distinct = distinct && !same;
+      }
+      if (distinct) polish.push_back(i);
+    }
+    parallel_for(polish.size(), options.threads, [&](std::size_t k) {
+      StartOutcome& out = result.starts[polish[k]];
+      const std::vector<double> from = out.x;
+      solve(from, solver_options, out);
+    });
+    find_best();
+  }
   return result;
 }
 

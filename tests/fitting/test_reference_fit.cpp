@@ -27,3 +27,19 @@ TEST_CASE("Approach 3 on chinchilla_fig4_epoch.csv reproduces Besiroglu et al. 2
   CHECK(fit.value("B") == doctest::Approx(2143.9).epsilon(0.01));
   CHECK(fit.n_starts_disagreeing == 0);
 }
+
+TEST_CASE("Screening the grid with loose tolerances, then polishing, finds the same optimum") {
+  const auto obs = read_observations_csv(SCALELAB_SHARED_DATA_DIR "/chinchilla_fig4_epoch.csv");
+  FitOptions two_stage;
+  two_stage.drop_highest = 5;
+  FitOptions one_stage = two_stage;
+  one_stage.lbfgs.screening_tolerance_factor = 1;  // every start to the full tolerances
+  REQUIRE(two_stage.lbfgs.screening_tolerance_factor > 1);
+  const FitResult a = fit_law(find_law("chinchilla"), obs, two_stage);
+  const FitResult b = fit_law(find_law("chinchilla"), obs, one_stage);
+  CHECK(a.converged);
+  CHECK(a.objective == doctest::Approx(b.objective).epsilon(1e-11));
+  for (std::size_t i = 0; i < a.values.size(); ++i)
+    CHECK_MESSAGE(a.values[i] == doctest::Approx(b.values[i]).epsilon(1e-6), a.names[i]);
+  CHECK(a.n_starts_disagreeing == 0);
+}
