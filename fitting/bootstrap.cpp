@@ -56,6 +56,8 @@ BootstrapResult bootstrap(const LawSpec& law, const FitResult& point, const FitO
   const auto grid = grid_product(axes);
   FitOptions refit = options;
   refit.lbfgs.threads = 1;  // parallel over resamples instead
+  // A refit has a handful of starts: screening them with loose tolerances would save nothing.
+  refit.lbfgs.screening_tolerance_factor = 1;
 
   BootstrapResult result;
   result.resamples = boot.resamples;

@@ -155,8 +155,8 @@ MultiStartResult minimize_multistart(const ceres::FirstOrderFunction& f,
   };
   find_best();
 
-  // Stage 2: the best end point, and every other distinct end point whose objective is within
-  // polish_margin of it, continued with the full tolerances.
+  // Stage 2: the start with the best end point, and each start with another distinct end point
+  // whose objective is within polish_margin of it, solved with the full tolerances.
   if (screen > 1 && !result.starts.empty() && std::isfinite(result.winner().objective)) {
     std::vector<std::size_t> order(result.starts.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -177,10 +177,18 @@ MultiStartResult minimize_multistart(const ceres::FirstOrderFunction& f,
       }
       if (distinct) polish.push_back(i);
     }
+    // Each is run again from its own start with the full tolerances, so that the winner (its
+    // end point and termination) is exactly what a one-stage run of that start gives. (Going on
+    // from the screened end point instead restarts L-BFGS without its history at the noise
+    // floor, where Ceres' line search may report a FAILURE.)
     parallel_for(polish.size(), options.threads, [&](std::size_t k) {
       StartOutcome& out = result.starts[polish[k]];
-      const std::vector<double> from = out.x;
-      solve(from, solver_options, out);
+      StartOutcome full;
+      full.start = out.start;
+      solve(out.start, solver_options, full);
+      full.cost_evaluations += out.cost_evaluations;  // the work of both stages
+      full.gradient_evaluations += out.gradient_evaluations;
+      out = std::move(full);
     });
     find_best();
   }

@@ -23,9 +23,10 @@ struct LbfgsOptions {
   double gradient_tolerance = 1e-13;
   double parameter_tolerance = 1e-12;
   // Two stages (same optimum, about a third fewer evaluations on the Chinchilla grid): every
-  // start first runs with the three tolerances multiplied by this factor, then the best end
-  // point, and each distinct end point within `polish_margin` (relative) of its objective, is
-  // continued with the full tolerances. 1 runs every start to the full tolerances. At 1e5 the
+  // start first runs with the three tolerances multiplied by this factor, then the start with
+  // the best end point, and each start whose distinct end point is within `polish_margin`
+  // (relative) of that objective, is run again with the full tolerances: the winner is what a
+  // one-stage run of that start gives. 1 runs every start to the full tolerances. At 1e5 the
   // screened objectives are within ~1e-11 (relative) of the polished ones on the reference
   // data (bench/fit_profile_driver.cpp), far inside the margin.
   double screening_tolerance_factor = 1e5;
