@@ -137,7 +137,9 @@ MultiStartResult minimize_multistart(const ceres::FirstOrderFunction& f,
   };
 
   // Stage 1, every start: the tolerances loosened by screening_tolerance_factor.
-  const double screen = std::max(1.0, options.screening_tolerance_factor);
+  const double screen = starts.size() >= options.min_starts_to_screen
+                           ? std::max(1.0, options.screening_tolerance_factor)
+                           : 1.0;
   ceres::GradientProblemSolver::Options screen_options = solver_options;
   screen_options.function_tolerance *= screen;
   screen_options.gradient_tolerance *= screen;

@@ -31,7 +31,11 @@ struct LbfgsOptions {
   // data (bench/fit_profile_driver.cpp), far inside the margin.
   double screening_tolerance_factor = 1e5;
   double polish_margin = 1e-6;
-  std::size_t max_polished = 16;  // at most this many distinct end points are continued
+  std::size_t max_polished = 16;  // at most this many distinct end points are run again
+  // Fewer starts than this are all run to the full tolerances (the learning-curve fits and
+  // bootstrap refits): with a handful of starts, re-running the winner would cost more than
+  // the screening saves.
+  std::size_t min_starts_to_screen = 64;
   // Threads over which starts are spread; 0 = std::thread::hardware_concurrency().
   int threads = 0;
 };
