@@ -32,7 +32,8 @@ int run_prepare(const Args& args) {
   p.add()("input", po::value<std::vector<std::string>>(), "text files")(
       "corpus", po::value<std::string>(), "a built-in corpus instead of files: kjv")(
       "out", po::value<std::string>(), "output directory")(
-      "tokenizer", po::value<std::string>()->default_value("byte"), "byte (vocabulary 256) | bpe (SentencePiece, trained here)")(
+      "tokenizer", po::value<std::string>()->default_value("byte"),
+      "byte (vocabulary 256) | bpe (SentencePiece, trained here)")(
       "vocab", po::value<int>()->default_value(4096), "bpe vocabulary size")(
       "val-fraction", po::value<double>()->default_value(0.05), "held-out share of the text");
   p.add_positional("input", -1);
@@ -40,9 +41,10 @@ int run_prepare(const Args& args) {
   if (!p.has("out")) throw InputError("--out: missing (the output directory)");
   const fs::path out = p.get<std::string>("out");
   if (fs::exists(out / "meta.json"))
-    throw InputError(fmt::format("--out {}: already holds prepared data (remove it or choose "
-                                 "another directory)",
-                                 out.string()));
+    throw InputError(
+        fmt::format("--out {}: already holds prepared data (remove it or choose "
+                    "another directory)",
+                    out.string()));
   tr::PrepareOptions o;
   o.tokenizer = tr::parse_tokenizer(p.get<std::string>("tokenizer"));
   o.vocab_size = p.get<int>("vocab");
@@ -61,7 +63,8 @@ int run_prepare(const Args& args) {
   if (p.has("corpus")) {
     const std::string name = p.get<std::string>("corpus");
     if (!tr::is_builtin_corpus(name))
-      throw InputError(fmt::format("--corpus {}: unknown (accepted: {})", name, tr::kBuiltinCorpus));
+      throw InputError(
+          fmt::format("--corpus {}: unknown (accepted: {})", name, tr::kBuiltinCorpus));
     o.progress("reading corpus", 0.0);
     const std::string text = tr::builtin_corpus_text(name);
     o.progress("reading corpus", 1.0);
@@ -71,25 +74,31 @@ int run_prepare(const Args& args) {
     for (const auto& s : p.get<std::vector<std::string>>("input")) inputs.emplace_back(s);
     r = tr::prepare_files(inputs, out, o);
   }
-  fmt::print("{}: {} train tokens, {} val tokens, vocabulary {} ({} bytes of text)\n",
-             out.string(), r.train_tokens, r.val_tokens, r.vocab_size, r.text_bytes);
+  fmt::print("{}: {} train tokens, {} val tokens, vocabulary {} ({} bytes of text)\n", out.string(),
+             r.train_tokens, r.val_tokens, r.vocab_size, r.text_bytes);
   return 0;
 }
 
 int run_info(const Args& args) {
-  OptionParser p("scalelab data info SOURCE [options]",
-                 "Prints the facts of a data source: 'synthetic' (its vocabulary, order, branching\n"
-                 "and exact entropy rate in nats/token), 'kjv' (the built-in corpus, prepared\n"
-                 "into the cache if needed), a prepared DIR, or one token FILE.bin.");
+  OptionParser p(
+      "scalelab data info SOURCE [options]",
+      "Prints the facts of a data source: 'synthetic' (its vocabulary, order, branching\n"
+      "and exact entropy rate in nats/token), 'kjv' (the built-in corpus, prepared\n"
+      "into the cache if needed), a prepared DIR, or one token FILE.bin.");
   p.add()("source", po::value<std::string>(), "synthetic | kjv | DIR | FILE.bin")(
-      "vocab", po::value<int>()->default_value(tr::MarkovOptions{}.vocab_size), "synthetic: vocabulary")(
-      "markov-order", po::value<int>()->default_value(tr::MarkovOptions{}.order), "synthetic: order k")(
-      "markov-branching", po::value<int>()->default_value(tr::MarkovOptions{}.branching), "synthetic: successors per context")(
-      "markov-seed", po::value<std::uint64_t>()->default_value(tr::MarkovOptions{}.seed), "synthetic: seed of the language");
+      "vocab", po::value<int>()->default_value(tr::MarkovOptions{}.vocab_size),
+      "synthetic: vocabulary")("markov-order",
+                               po::value<int>()->default_value(tr::MarkovOptions{}.order),
+                               "synthetic: order k")(
+      "markov-branching", po::value<int>()->default_value(tr::MarkovOptions{}.branching),
+      "synthetic: successors per context")(
+      "markov-seed", po::value<std::uint64_t>()->default_value(tr::MarkovOptions{}.seed),
+      "synthetic: seed of the language");
   p.add_positional("source", 1);
   p.add_format_option();
   if (!p.parse(args)) return 0;
-  if (!p.has("source")) throw InputError("SOURCE: missing (synthetic, kjv, a directory or a .bin file)");
+  if (!p.has("source"))
+    throw InputError("SOURCE: missing (synthetic, kjv, a directory or a .bin file)");
   const std::string source = p.get<std::string>("source");
   std::vector<std::pair<std::string, Cell>> facts;
   if (source == "synthetic") {
@@ -113,11 +122,15 @@ int run_info(const Args& args) {
              {"tokens", Cell::integer(static_cast<std::int64_t>(f.size()))},
              {"max_token", Cell::integer(max_token)}};
   } else {
-    const fs::path dir = tr::is_builtin_corpus(source) ? tr::prepare_builtin_corpus(source) : fs::path(source);
+    const fs::path dir =
+        tr::is_builtin_corpus(source) ? tr::prepare_builtin_corpus(source) : fs::path(source);
     std::ifstream in(dir / "meta.json");
-    if (!in) throw InputError(fmt::format("{}: no meta.json (not a directory from `scalelab data prepare`)", dir.string()));
+    if (!in)
+      throw InputError(fmt::format(
+          "{}: no meta.json (not a directory from `scalelab data prepare`)", dir.string()));
     const auto meta = nlohmann::json::parse(in, nullptr, false);
-    if (meta.is_discarded()) throw InputError(fmt::format("{}: not valid JSON", (dir / "meta.json").string()));
+    if (meta.is_discarded())
+      throw InputError(fmt::format("{}: not valid JSON", (dir / "meta.json").string()));
     facts = {{"source", Cell::text(source)},
              {"directory", Cell::text(dir.string())},
              {"tokenizer", Cell::text(meta.value("tokenizer", "?"))},

@@ -117,9 +117,12 @@ int run_fit(const Args& args) {
   r.bootstrap.threads = r.fit.lbfgs.threads;
   r.isoflop.level = r.envelope.level = r.bootstrap.level;
   const std::string grouping = p.get<std::string>("grouping");
-  if (grouping == "exact") r.isoflop.grouping = fitting::IsoflopOptions::Grouping::kExact;
-  else if (grouping == "log-bins") r.isoflop.grouping = fitting::IsoflopOptions::Grouping::kLogBins;
-  else throw InputError(fmt::format("--grouping: '{}' (accepted: exact, log-bins)", grouping));
+  if (grouping == "exact")
+    r.isoflop.grouping = fitting::IsoflopOptions::Grouping::kExact;
+  else if (grouping == "log-bins")
+    r.isoflop.grouping = fitting::IsoflopOptions::Grouping::kLogBins;
+  else
+    throw InputError(fmt::format("--grouping: '{}' (accepted: exact, log-bins)", grouping));
   if (p.has("bins-per-decade"))
     r.isoflop.bins_per_decade = r.envelope.bins_per_decade = p.get<double>("bins-per-decade");
   bool known = false;
@@ -128,8 +131,9 @@ int run_fit(const Args& args) {
     throw InputError(fmt::format("--law: unknown law '{}' (accepted: {})", r.law,
                                  fmt::format("{}", fmt::join(fitting::fit_kinds(), ", "))));
   if (!p.has("csv"))
-    throw InputError("give the runs to fit: --csv FILE (reading a sweep from the database is "
-                     "not available yet)");
+    throw InputError(
+        "give the runs to fit: --csv FILE (reading a sweep from the database is "
+        "not available yet)");
   o.source = p.get<std::string>("csv");
   return fit_and_report(read_observations_csv(o.source), o);
 }

@@ -15,8 +15,8 @@ struct FitCommandOptions {
   fitting::FitRequest request;
   Format format = Format::kTable;
   std::string db_path = "scalelab.db";
-  bool save = true;     // store the fit (with its inputs' identity) in db_path
-  std::string source;   // CSV path or sweep name, stored with the fit
+  bool save = true;    // store the fit (with its inputs' identity) in db_path
+  std::string source;  // CSV path or sweep name, stored with the fit
 };
 
 // Fits, stores (unless !save) and prints to stdout. Returns the exit status.

@@ -71,7 +71,8 @@ int run_plot(const Args& args) {
   for (const auto& f : figures) {
     std::cout << fmt::format("wrote {} ({}, {}, {})\n", f.png.string(), f.svg.filename().string(),
                              f.data.filename().string(), f.script.filename().string());
-    if (!f.warnings.empty()) std::cerr << "gnuplot warnings for " << f.script.string() << ":\n" << f.warnings;
+    if (!f.warnings.empty())
+      std::cerr << "gnuplot warnings for " << f.script.string() << ":\n" << f.warnings;
   }
   return 0;
 }

@@ -77,8 +77,7 @@ int run_predict(const Args& args) {
   p.add_db_option();
   if (!p.parse(args)) return 0;
   const Format format = p.format();
-  if (p.has("law") == p.has("fit"))
-    throw InputError("give exactly one of --law NAME or --fit ID");
+  if (p.has("law") == p.has("fit")) throw InputError("give exactly one of --law NAME or --fit ID");
   const bool at_budget = p.has("budget");
   if (at_budget == (p.has("params") || p.has("tokens")))
     throw InputError("give either --params N --tokens D, or --budget C");
@@ -142,8 +141,10 @@ int run_predict(const Args& args) {
     add(doc, "tokens_opt", a.tokens);
     add(doc, "tokens_per_param", a.tokens_per_param);
     add(doc, "loss", a.loss);
-    rows = {{"params_opt", a.params}, {"tokens_opt", a.tokens},
-            {"tokens_per_param", a.tokens_per_param}, {"loss", a.loss}};
+    rows = {{"params_opt", a.params},
+            {"tokens_opt", a.tokens},
+            {"tokens_per_param", a.tokens_per_param},
+            {"loss", a.loss}};
   } else {
     const double n = p.get<double>("params"), d = p.get<double>("tokens");
     doc["params"] = n;
@@ -154,7 +155,8 @@ int run_predict(const Args& args) {
         throw InputError("--params and --tokens must be finite and positive");
       loss.value = kaplan->loss(n, d);
     } else {
-      loss = fitting::predict_loss(*law, x, samples, level, n, d, p.get<double>("unique-tokens")).loss;
+      loss =
+          fitting::predict_loss(*law, x, samples, level, n, d, p.get<double>("unique-tokens")).loss;
     }
     add(doc, "loss", loss);
     rows = {{"loss", loss}};
@@ -184,8 +186,8 @@ int run_predict(const Args& args) {
   print(doc, rows, format);
   if (fit_db && format == Format::kTable)
     std::cout << fmt::format("stored as prediction {} of fit {} in {}\n",
-                             doc["prediction_id"].get<std::int64_t>(),
-                             p.get<std::int64_t>("fit"), p.db_path());
+                             doc["prediction_id"].get<std::int64_t>(), p.get<std::int64_t>("fit"),
+                             p.db_path());
   return 0;
 }
 

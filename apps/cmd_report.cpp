@@ -36,9 +36,9 @@ int run_report(const Args& args) {
   if (!p.has("out")) throw InputError("--out REPORT.html is required");
   const fs::path out = p.get<std::string>("out");
   if (out.filename().empty() || fs::is_directory(out))
-    throw InputError(fmt::format("--out: '{}' is a directory; give the HTML file to write", out.string()));
-  if (p.has("sweep") == p.has("csv"))
-    throw InputError("give either a sweep name or --csv FILE");
+    throw InputError(
+        fmt::format("--out: '{}' is a directory; give the HTML file to write", out.string()));
+  if (p.has("sweep") == p.has("csv")) throw InputError("give either a sweep name or --csv FILE");
   const StudyOptions o = study_options(p);
 
   StudyInput input;
@@ -49,9 +49,9 @@ int run_report(const Args& args) {
     input = sweep_study_input(p.db_path(), p.get<std::string>("sweep"));
   }
   input.commands.push_back(fmt::format("scalelab report {}", fmt::join(args, " ")));
-  const fs::path figures_dir =
-      p.has("figures") ? fs::path(p.get<std::string>("figures"))
-                       : out.parent_path() / (out.stem().string() + "_figures");
+  const fs::path figures_dir = p.has("figures")
+                                   ? fs::path(p.get<std::string>("figures"))
+                                   : out.parent_path() / (out.stem().string() + "_figures");
 
   Study study = run_study(std::move(input), o);
   const auto figures = draw_study_figures(study, figures_dir);

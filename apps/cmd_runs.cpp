@@ -22,8 +22,8 @@ int run_runs(const Args& args) {
       "tokens, train_loss, eval_loss, lr, grad_norm, tokens_per_s}. CSV: one row per run, or\n"
       "with --metrics one row per logged step.");
   p.add()("action", po::value<std::string>()->required(), "export")(
-      "name", po::value<std::string>()->required(), "the sweep")(
-      "metrics", "include the training curves");
+      "name", po::value<std::string>()->required(), "the sweep")("metrics",
+                                                                 "include the training curves");
   p.add_positional("action", 1);
   p.add_positional("name", 1);
   p.add_format_option();

@@ -27,8 +27,8 @@ std::vector<std::string> parse_gpu_list(const std::string& text) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
     const std::string item = text.substr(start, comma - start);
     if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos)
-      throw InputError(fmt::format("--gpus: '{}' (accepted: auto, none or indices like 0,1)",
-                                   text));
+      throw InputError(
+          fmt::format("--gpus: '{}' (accepted: auto, none or indices like 0,1)", text));
     out.push_back(item);
     start = comma + 1;
   }
@@ -78,7 +78,8 @@ int run_sweep_command(const Args& args) {
       "array; --runs-dir must be on a filesystem the compute nodes share).");
   p.add()("action", po::value<std::string>()->required(), "run, resume or show")(
       "name", po::value<std::string>()->required(), "the sweep")(
-      "backend", po::value<std::string>(), "local, command or slurm (default: the sweep's, else local)")(
+      "backend", po::value<std::string>(),
+      "local, command or slurm (default: the sweep's, else local)")(
       "workers", po::value<int>(), "runs at once (local: default one per GPU, else 1)")(
       "threads", po::value<int>(), "CPU threads per worker (default: cores / workers)")(
       "gpus", po::value<std::string>()->default_value("auto"),
@@ -108,8 +109,8 @@ int run_sweep_command(const Args& args) {
   const std::string action = p.get<std::string>("action");
   const std::string name = p.get<std::string>("name");
   if (action != "run" && action != "resume" && action != "show")
-    throw InputError(fmt::format("sweep: unknown action '{}' (accepted: run, resume, show)",
-                                 action));
+    throw InputError(
+        fmt::format("sweep: unknown action '{}' (accepted: run, resume, show)", action));
   db::validate_sweep_name(name, "sweep name");
   if (action == "show") return show(p, name);
 
@@ -140,7 +141,8 @@ int run_sweep_command(const Args& args) {
   if (s.gpus_per_task < 0 || s.cpus_per_task < 1 || s.max_concurrent < 0)
     throw InputError("--gpus-per-task >= 0, --cpus-per-task >= 1, --max-concurrent >= 0");
   const double poll = p.get<double>("poll");
-  if (!(poll > 0 && poll <= 60)) throw InputError(fmt::format("--poll: {} (accepted: 0 to 60 s)", poll));
+  if (!(poll > 0 && poll <= 60))
+    throw InputError(fmt::format("--poll: {} (accepted: 0 to 60 s)", poll));
 
   std::unique_ptr<sweeps::DispatchBackend> backend;
   if (b.kind == "local") {

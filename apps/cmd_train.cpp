@@ -24,7 +24,8 @@ namespace tr = scalelab::trainer;
 // The vocabulary the data dictates: the synthetic source's (--vocab, default 32), the
 // built-in corpus's (byte tokenizer: 256) or a prepared directory's meta.json.
 int data_vocab(const OptionParser& p, const std::string& source) {
-  if (source == "synthetic") return p.has("vocab") ? p.get<int>("vocab") : tr::MarkovOptions{}.vocab_size;
+  if (source == "synthetic")
+    return p.has("vocab") ? p.get<int>("vocab") : tr::MarkovOptions{}.vocab_size;
   if (tr::is_builtin_corpus(source)) return 256;
   const std::filesystem::path meta = std::filesystem::path(source) / "meta.json";
   if (std::filesystem::exists(meta)) {
@@ -113,9 +114,11 @@ int run_train(const Args& args) {
       "entropy rate; `scalelab data info synthetic` prints it), 'kjv' (the built-in King James\n"
       "Bible corpus, byte tokenizer, prepared once into ~/.cache/scalelab), or a directory from\n"
       "`scalelab data prepare`.");
-  p.add()("params", po::value<double>(), "target parameter count; the shape search picks the shape")(
+  p.add()("params", po::value<double>(),
+          "target parameter count; the shape search picks the shape")(
       "tokens", po::value<double>(), "training tokens D (e.g. 2e6)")(
-      "tokens-per-param", po::value<double>(), "D as a multiple of the parameter count (Chinchilla: 20)")(
+      "tokens-per-param", po::value<double>(),
+      "D as a multiple of the parameter count (Chinchilla: 20)")(
       "data", po::value<std::string>()->default_value("synthetic"), "synthetic | kjv | DIR")(
       "markov-order", po::value<int>()->default_value(tr::MarkovOptions{}.order),
       "synthetic: context length k of the Markov chain")(
@@ -130,24 +133,34 @@ int run_train(const Args& args) {
       "schedule", po::value<std::string>()->default_value("cosine"), "cosine | wsd | constant")(
       "warmup-steps", po::value<std::int64_t>()->default_value(-1),
       "linear warmup steps (-1: --warmup-fraction of the steps)")(
-      "warmup-fraction", po::value<double>()->default_value(0.05), "warmup share when --warmup-steps is -1")(
-      "final-lr-fraction", po::value<double>()->default_value(0.1), "floor of cosine and WSD, as a fraction of --lr")(
-      "cooldown-fraction", po::value<double>()->default_value(0.2), "WSD: share of steps in the 1-sqrt cooldown")(
+      "warmup-fraction", po::value<double>()->default_value(0.05),
+      "warmup share when --warmup-steps is -1")("final-lr-fraction",
+                                                po::value<double>()->default_value(0.1),
+                                                "floor of cosine and WSD, as a fraction of --lr")(
+      "cooldown-fraction", po::value<double>()->default_value(0.2),
+      "WSD: share of steps in the 1-sqrt cooldown")(
       "beta1", po::value<double>()->default_value(0.9), "AdamW β1")(
       "beta2", po::value<double>()->default_value(0.95), "AdamW β2")(
-      "weight-decay", po::value<double>()->default_value(0.1), "AdamW decoupled weight decay (matrices and embeddings only)")(
-      "grad-clip", po::value<double>()->default_value(1.0), "clip the global gradient norm (0: off)")(
+      "weight-decay", po::value<double>()->default_value(0.1),
+      "AdamW decoupled weight decay (matrices and embeddings only)")(
+      "grad-clip", po::value<double>()->default_value(1.0),
+      "clip the global gradient norm (0: off)")(
       "seed", po::value<std::uint64_t>()->default_value(1), "initial weights and batch order")(
-      "eval-every", po::value<std::int64_t>()->default_value(0), "steps between evaluations (0: 10 per run)")(
-      "eval-tokens", po::value<std::int64_t>()->default_value(65536), "held-out tokens per evaluation")(
-      "checkpoint-every", po::value<std::int64_t>()->default_value(0), "steps between checkpoints (0: 10 per run)")(
+      "eval-every", po::value<std::int64_t>()->default_value(0),
+      "steps between evaluations (0: 10 per run)")("eval-tokens",
+                                                   po::value<std::int64_t>()->default_value(65536),
+                                                   "held-out tokens per evaluation")(
+      "checkpoint-every", po::value<std::int64_t>()->default_value(0),
+      "steps between checkpoints (0: 10 per run)")(
       "stop-fraction", po::value<double>()->default_value(1.0),
       "train only this share of the planned steps (the schedule stays planned for all)")(
       "device", po::value<std::string>()->default_value("auto"), "auto | cpu | cuda[:i]")(
-      "threads", po::value<int>()->default_value(0), "CPU threads (0: OMP_NUM_THREADS or all cores)")(
-      "out", po::value<std::string>(), "run directory RUN_DIR")(
+      "threads", po::value<int>()->default_value(0),
+      "CPU threads (0: OMP_NUM_THREADS or all cores)")("out", po::value<std::string>(),
+                                                       "run directory RUN_DIR")(
       "resume", "continue from RUN_DIR/checkpoint.bin")(
-      "config", po::value<std::string>(), "a run config (JSON, as RUN_DIR/config.json) instead of the options");
+      "config", po::value<std::string>(),
+      "a run config (JSON, as RUN_DIR/config.json) instead of the options");
   add_shape_search_options(p, 256, 256);
   add_explicit_shape_options(p);
   if (!p.parse(args)) return 0;

@@ -32,17 +32,22 @@ int run_validate(const Args& args) {
   const Format format = p.format();
   fitting::HoldoutOptions o;
   const std::string by = p.get<std::string>("hold-out");
-  if (by == "budget") o.by = fitting::HoldoutOptions::By::kLargestBudget;
-  else if (by == "params") o.by = fitting::HoldoutOptions::By::kLargestParams;
-  else throw InputError(fmt::format("--hold-out: '{}' (accepted: budget, params)", by));
+  if (by == "budget")
+    o.by = fitting::HoldoutOptions::By::kLargestBudget;
+  else if (by == "params")
+    o.by = fitting::HoldoutOptions::By::kLargestParams;
+  else
+    throw InputError(fmt::format("--hold-out: '{}' (accepted: budget, params)", by));
   o.factor = p.get<double>("factor");
   o.fit.drop_highest = p.get<int>("drop-highest");
   o.fit.lbfgs.threads = p.get<int>("threads");
   const auto& law = fitting::find_law(p.get<std::string>("law"));
   if (!p.has("csv"))
-    throw InputError("give the runs: --csv FILE (reading a sweep from the database is not "
-                     "available yet)");
-  const auto result = fitting::validate_holdout(law, read_observations_csv(p.get<std::string>("csv")), o);
+    throw InputError(
+        "give the runs: --csv FILE (reading a sweep from the database is not "
+        "available yet)");
+  const auto result =
+      fitting::validate_holdout(law, read_observations_csv(p.get<std::string>("csv")), o);
 
   Table t({"where", "params", "tokens", "flops", "loss", "predicted", "relative_error"});
   for (const auto& h : result.held_out)

@@ -84,8 +84,9 @@ std::map<std::string, std::vector<const Observation*>> curves_by_run(const Study
   std::map<std::string, std::vector<const Observation*>> by_run;
   for (const auto& p : in.curves) by_run[run_key(p)].push_back(&p);
   for (auto& [key, points] : by_run)
-    std::stable_sort(points.begin(), points.end(),
-                     [](const Observation* a, const Observation* b) { return *a->step < *b->step; });
+    std::stable_sort(points.begin(), points.end(), [](const Observation* a, const Observation* b) {
+      return *a->step < *b->step;
+    });
   return by_run;
 }
 
@@ -117,9 +118,9 @@ Study run_study(StudyInput input, const StudyOptions& o) {
   r3.bootstrap.threads = o.threads;
   try {
     s.chinchilla = fitting::fit_parametric(runs, r3);
-    s.target = fitting::predict_allocation(fitting::find_law("chinchilla"), s.chinchilla->point.x,
-                                           s.chinchilla->bootstrap.samples, o.level,
-                                           s.target_budget);
+    s.target =
+        fitting::predict_allocation(fitting::find_law("chinchilla"), s.chinchilla->point.x,
+                                    s.chinchilla->bootstrap.samples, o.level, s.target_budget);
   } catch (const InputError& e) {
     s.chinchilla.reset();
     s.notes.push_back(std::string("Approach 3 (parametric L(N, D)) not fitted: ") + e.what());
@@ -224,8 +225,8 @@ Study run_study(StudyInput input, const StudyOptions& o) {
   if (!s.chinchilla && !s.isoflop && !s.envelope && s.input.curves.empty()) {
     std::string why;
     for (const auto& n : s.notes) why += "; " + n;
-    throw InputError(fmt::format("{}: no fit is possible on these {} runs{}", s.input.source,
-                                 runs.size(), why));
+    throw InputError(
+        fmt::format("{}: no fit is possible on these {} runs{}", s.input.source, runs.size(), why));
   }
   return s;
 }
@@ -258,14 +259,13 @@ plots::LearningCurvesData curves_data(const Study& s) {
         !c.tokens.empty()) {
       const fitting::CurveFit& fit = e->second;
       const double last_tokens = c.tokens.back();
-      const double tokens_per_step =
-          last_tokens / static_cast<double>(*points.back()->step);
+      const double tokens_per_step = last_tokens / static_cast<double>(*points.back()->step);
       plots::CurveExtrapolation x;
       x.method = fit.model;
       const std::int64_t first = *points.back()->step;
       for (int k = 0; k <= 40; ++k) {
-        const double step = static_cast<double>(first) +
-                            (static_cast<double>(fit.final_step - first)) * k / 40.0;
+        const double step =
+            static_cast<double>(first) + (static_cast<double>(fit.final_step - first)) * k / 40.0;
         x.tokens.push_back(step * tokens_per_step);
         x.loss.push_back(fitting::power_law_curve_loss(fit.values, step));
       }
@@ -288,8 +288,8 @@ std::vector<plots::RenderedFigure> draw_study_figures(Study& s, const fs::path& 
 
   if (wanted(s.options, "isoflop") &&
       check_kind(s, "isoflop", s.isoflop.has_value(), "no IsoFLOP fit (see the notes)"))
-    figures.push_back(plots::isoflop_figure(
-        plots::isoflop_plot_data(runs, *s.isoflop, s.isoflop_options)));
+    figures.push_back(
+        plots::isoflop_figure(plots::isoflop_plot_data(runs, *s.isoflop, s.isoflop_options)));
 
   if (wanted(s.options, "frontier") &&
       check_kind(s, "frontier", s.isoflop || s.chinchilla || s.envelope,
@@ -301,16 +301,16 @@ std::vector<plots::RenderedFigure> draw_study_figures(Study& s, const fs::path& 
     d.c_min = c_lo;
     d.c_max = c_hi;
     if (s.chinchilla)
-      d.parametric = plots::parametric_frontier("Approach 3: L(N, D) fit", chin_law,
-                                                s.chinchilla->point.x,
-                                                s.chinchilla->bootstrap.samples, s.options.level,
-                                                c_lo, c_hi);
+      d.parametric =
+          plots::parametric_frontier("Approach 3: L(N, D) fit", chin_law, s.chinchilla->point.x,
+                                     s.chinchilla->bootstrap.samples, s.options.level, c_lo, c_hi);
     for (auto& f : plots::frontier_figures(d)) figures.push_back(std::move(f));
   }
 
   if (wanted(s.options, "parity") &&
       check_kind(s, "parity", s.chinchilla.has_value(), "no parametric fit (see the notes)")) {
-    const auto data = plots::parity_data("Approach 3, L = E + A/N^{α} + B/D^{β}", s.chinchilla->point);
+    const auto data =
+        plots::parity_data("Approach 3, L = E + A/N^{α} + B/D^{β}", s.chinchilla->point);
     figures.push_back(plots::parity_figure(data));
     figures.push_back(plots::residuals_figure(data));
   }
@@ -341,13 +341,15 @@ std::vector<plots::RenderedFigure> draw_study_figures(Study& s, const fs::path& 
     if (s.loss_compute) {
       d.curves.push_back(plots::compute_law_curve(
           "L(C) = E + A/C^{α} through the IsoFLOP minima", plots::kColorFitAlt,
-          fitting::find_law("power-c"), s.loss_compute->point.x,
-          s.loss_compute->bootstrap.samples, s.options.level, c_lo, c_hi));
+          fitting::find_law("power-c"), s.loss_compute->point.x, s.loss_compute->bootstrap.samples,
+          s.options.level, c_lo, c_hi));
       d.curves.back().short_label = "L(C)";
     }
     d.target_flops = s.target_budget;
-    if (s.target) d.target_prediction = s.target->loss;
-    else if (s.loss_compute_target) d.target_prediction = s.loss_compute_target;
+    if (s.target)
+      d.target_prediction = s.target->loss;
+    else if (s.loss_compute_target)
+      d.target_prediction = s.loss_compute_target;
     d.target_observed = s.options.target_observed;
     figures.push_back(plots::loss_compute_figure(d));
   }
@@ -359,7 +361,8 @@ std::vector<plots::RenderedFigure> draw_study_figures(Study& s, const fs::path& 
 
 namespace {
 
-plots::ReportTable parametric_table(const fitting::ParametricOutcome& o, const std::string& caption) {
+plots::ReportTable parametric_table(const fitting::ParametricOutcome& o,
+                                    const std::string& caption) {
   plots::ReportTable t;
   t.caption = caption;
   const bool boot = !o.bootstrap.intervals.empty();
@@ -391,9 +394,9 @@ std::string fit_paragraph(const fitting::ParametricOutcome& o) {
       "Bootstrap: {} resamples over runs, {} failed.",
       o.point.n_points, o.point.n_dropped, o.point.objective, o.point.n_starts_converged,
       o.point.n_starts, o.point.n_starts_at_best,
-      o.point.n_starts_disagreeing ? fmt::format(", {} tying starts disagree (not identified)",
-                                                 o.point.n_starts_disagreeing)
-                                   : "",
+      o.point.n_starts_disagreeing
+          ? fmt::format(", {} tying starts disagree (not identified)", o.point.n_starts_disagreeing)
+          : "",
       o.point.termination, o.bootstrap.resamples, o.bootstrap.failed);
 }
 
@@ -431,10 +434,10 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
       const double pred = s.target->loss.value, obs = *s.options.target_observed;
       const bool inside = s.target->loss.interval && obs >= s.target->loss.interval->lo &&
                           obs <= s.target->loss.interval->hi;
-      sec.paragraphs.push_back(fmt::format(
-          "Observed loss of the run trained at that budget: {:.4f}; predicted {:.4f} "
-          "(error {:+.2f}%), {} the {}% interval.",
-          obs, pred, 100 * (pred - obs) / obs, inside ? "inside" : "outside", level));
+      sec.paragraphs.push_back(
+          fmt::format("Observed loss of the run trained at that budget: {:.4f}; predicted {:.4f} "
+                      "(error {:+.2f}%), {} the {}% interval.",
+                      obs, pred, 100 * (pred - obs) / obs, inside ? "inside" : "outside", level));
     }
     for (const auto& n : s.notes) sec.paragraphs.push_back("Note: " + n);
     r.sections.push_back(std::move(sec));
@@ -456,8 +459,12 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
     if (s.isoflop) {
       plots::ReportTable t;
       t.caption = "Approach 2: IsoFLOP profiles (parabola of loss in ln N per budget)";
-      t.headers = {"budget C", "runs", fmt::format("N_opt ({}% interval)", level), "D_opt",
-                   "loss at minimum", "minimum inside the runs' range"};
+      t.headers = {"budget C",
+                   "runs",
+                   fmt::format("N_opt ({}% interval)", level),
+                   "D_opt",
+                   "loss at minimum",
+                   "minimum inside the runs' range"};
       for (const auto& p : s.isoflop->profiles)
         t.rows.push_back({flops_text(p.flops), std::to_string(p.n_runs),
                           interval_text(p.params_opt), format_si(p.tokens_opt),
@@ -474,8 +481,8 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
           s.input.curves.size(), s.envelope->points.size(),
           power_law_interval(s.envelope->params_opt), power_law_interval(s.envelope->tokens_opt)));
     if (s.loss_compute) {
-      sec.tables.push_back(parametric_table(
-          *s.loss_compute, "L(C) = E + A/C^alpha through the IsoFLOP minima"));
+      sec.tables.push_back(
+          parametric_table(*s.loss_compute, "L(C) = E + A/C^alpha through the IsoFLOP minima"));
       sec.paragraphs.push_back("L(C): " + fit_paragraph(*s.loss_compute));
     }
     r.sections.push_back(std::move(sec));
@@ -484,27 +491,31 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
   {  // Predictions
     plots::ReportSection sec{"predictions", "Predictions", {}, {}, {}, {}};
     plots::ReportTable t;
-    t.caption = fmt::format("At C = {} FLOPs ({}% bootstrap intervals)", flops_text(s.target_budget), level);
+    t.caption = fmt::format("At C = {} FLOPs ({}% bootstrap intervals)",
+                            flops_text(s.target_budget), level);
     t.headers = {"source", "loss", "N_opt", "D_opt", "D/N"};
     if (s.target)
       t.rows.push_back({"Approach 3", loss_text(s.target->loss), interval_text(s.target->params),
-                        interval_text(s.target->tokens), interval_text(s.target->tokens_per_param)});
+                        interval_text(s.target->tokens),
+                        interval_text(s.target->tokens_per_param)});
     if (s.loss_compute_target)
-      t.rows.push_back({"L(C) through IsoFLOP minima", loss_text(*s.loss_compute_target), "", "", ""});
+      t.rows.push_back(
+          {"L(C) through IsoFLOP minima", loss_text(*s.loss_compute_target), "", "", ""});
     if (s.isoflop) {
       const double n = s.isoflop->params_opt.at(s.target_budget);
       const double d = s.isoflop->tokens_opt.at(s.target_budget);
-      t.rows.push_back({"Approach 2 power laws", "", format_si(n), format_si(d),
-                        fmt::format("{:.1f}", d / n)});
+      t.rows.push_back(
+          {"Approach 2 power laws", "", format_si(n), format_si(d), fmt::format("{:.1f}", d / n)});
     }
     if (s.options.target_observed)
-      t.rows.push_back({"observed (trained)", fmt::format("{:.4f}", *s.options.target_observed),
-                        "", "", ""});
+      t.rows.push_back(
+          {"observed (trained)", fmt::format("{:.4f}", *s.options.target_observed), "", "", ""});
     if (!t.rows.empty()) sec.tables.push_back(std::move(t));
     if (!s.extrapolations.empty()) {
       plots::ReportTable x;
-      x.caption = "Runs stopped early: extrapolated final loss (power law in steps; interval from a "
-                  "bootstrap over curve points, a lower bound on the true uncertainty)";
+      x.caption =
+          "Runs stopped early: extrapolated final loss (power law in steps; interval from a "
+          "bootstrap over curve points, a lower bound on the true uncertainty)";
       x.headers = {"run", "final step", fmt::format("final loss ({}% interval)", level)};
       for (const auto& [key, fit] : s.extrapolations)
         x.rows.push_back({key, std::to_string(fit.final_step), loss_text(fit.final_loss)});
@@ -516,16 +527,17 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
   if (s.validation) {  // Validation
     plots::ReportSection sec{"validation", "Validation", {}, {}, {}, {}};
     const auto& v = *s.validation;
-    sec.paragraphs.push_back(fmt::format(
-        "Approach 3 fitted without the runs at C ≥ {} FLOPs ({} runs fitted), then asked to predict "
-        "them: mean absolute relative error {:.2f}%.",
-        flops_text(v.threshold), v.fit.n_points, 100 * v.mean_abs_relative_error));
+    sec.paragraphs.push_back(
+        fmt::format("Approach 3 fitted without the runs at C ≥ {} FLOPs ({} runs fitted), then "
+                    "asked to predict "
+                    "them: mean absolute relative error {:.2f}%.",
+                    flops_text(v.threshold), v.fit.n_points, 100 * v.mean_abs_relative_error));
     plots::ReportTable t;
     t.headers = {"run", "N", "D", "C", "observed", "predicted", "error"};
     for (const auto& h : v.held_out)
       t.rows.push_back({run_name_of(h.run), format_si(h.run.params), format_si(h.run.tokens),
-                        flops_text(h.run.flops),
-                        fmt::format("{:.4f}", h.run.loss), fmt::format("{:.4f}", h.predicted),
+                        flops_text(h.run.flops), fmt::format("{:.4f}", h.run.loss),
+                        fmt::format("{:.4f}", h.predicted),
                         fmt::format("{:+.2f}%", 100 * h.relative_error)});
     sec.tables.push_back(std::move(t));
     r.sections.push_back(std::move(sec));
@@ -598,11 +610,11 @@ void print_study_summary(std::ostream& out, const Study& s) {
   out << fmt::format("{}: {} runs\n", s.input.source, s.input.runs.size());
   if (s.chinchilla) {
     const auto& p = s.chinchilla->point;
-    out << fmt::format("approach 3: E={:.4g} A={:.4g} B={:.4g} alpha={:.4g} beta={:.4g} "
-                       "(objective {:.6g}, {} points, {})\n",
-                       p.value("E"), p.value("A"), p.value("B"), p.value("alpha"),
-                       p.value("beta"), p.objective, p.n_points,
-                       p.converged ? "converged" : "NOT converged");
+    out << fmt::format(
+        "approach 3: E={:.4g} A={:.4g} B={:.4g} alpha={:.4g} beta={:.4g} "
+        "(objective {:.6g}, {} points, {})\n",
+        p.value("E"), p.value("A"), p.value("B"), p.value("alpha"), p.value("beta"), p.objective,
+        p.n_points, p.converged ? "converged" : "NOT converged");
   }
   if (s.isoflop)
     out << fmt::format("approach 2: {} budgets, N_opt ∝ C^{}, D_opt ∝ C^{}\n",

@@ -38,13 +38,13 @@ struct StudyRunRow {
 };
 
 struct StudyInput {
-  std::string source;                // "FILE.csv" or "sweep NAME in DB", for titles
-  std::vector<Observation> runs;     // one per finished run: the fits' input
-  std::vector<Observation> curves;   // training-curve points (run_id and step set); may be empty
+  std::string source;               // "FILE.csv" or "sweep NAME in DB", for titles
+  std::vector<Observation> runs;    // one per finished run: the fits' input
+  std::vector<Observation> curves;  // training-curve points (run_id and step set); may be empty
   // Planned D of runs stopped before it (run_key → tokens): their curves are extrapolated.
   std::map<std::string, double> planned_tokens;
-  bool planned_budgets = false;      // IsoFLOP groups by exact budget (else log-spaced bins)
-  nlohmann::json plan;               // the sweep's plan options (plan_options_to_json), or null
+  bool planned_budgets = false;        // IsoFLOP groups by exact budget (else log-spaced bins)
+  nlohmann::json plan;                 // the sweep's plan options (plan_options_to_json), or null
   std::vector<StudyRunRow> run_table;  // empty: built from `runs`
   std::vector<std::string> commands;   // commands that reproduce the data and the report
 };
@@ -55,8 +55,8 @@ StudyInput study_input_from_observations(const std::vector<Observation>& observa
                                          const std::string& source);
 
 // Figure kinds, as `--kind` names them.
-inline const std::vector<std::string> kFigureKinds = {"isoflop", "frontier", "parity",
-                                                      "curves", "loss-compute"};
+inline const std::vector<std::string> kFigureKinds = {"isoflop", "frontier", "parity", "curves",
+                                                      "loss-compute"};
 
 struct StudyOptions {
   int bootstrap = 1000;        // resamples for every interval; 0: point estimates only
@@ -80,16 +80,16 @@ struct Study {
   double target_budget = 0;
   std::optional<fitting::ParametricOutcome> chinchilla;  // Approach 3
   fitting::FitRequest chinchilla_request;
-  std::optional<fitting::AllocationPrediction> target;   // from Approach 3 at target_budget
-  std::optional<fitting::IsoflopResult> isoflop;          // Approach 2
+  std::optional<fitting::AllocationPrediction> target;  // from Approach 3 at target_budget
+  std::optional<fitting::IsoflopResult> isoflop;        // Approach 2
   fitting::IsoflopOptions isoflop_options;
-  std::optional<fitting::EnvelopeResult> envelope;        // Approach 1 (curves only)
-  std::optional<fitting::ParametricOutcome> loss_compute; // power-c through the IsoFLOP minima
+  std::optional<fitting::EnvelopeResult> envelope;         // Approach 1 (curves only)
+  std::optional<fitting::ParametricOutcome> loss_compute;  // power-c through the IsoFLOP minima
   fitting::FitRequest loss_compute_request;
   std::optional<fitting::Estimate> loss_compute_target;  // L(C) at target_budget
   std::optional<fitting::ValidationResult> validation;
   std::map<std::string, fitting::CurveFit> extrapolations;  // run_key → fit of its curve
-  std::vector<std::string> notes;  // fits the data did not allow, and why
+  std::vector<std::string> notes;                           // fits the data did not allow, and why
 };
 
 // Runs every fit. Throws InputError when the data allows none, or when a kind asked for by
@@ -98,7 +98,8 @@ Study run_study(StudyInput input, const StudyOptions& options);
 
 // Draws the figures of `study` into `dir` (data, scripts, PNG and SVG). Kinds without the fits
 // they need are skipped (noted in study.notes) unless asked for by name.
-std::vector<plots::RenderedFigure> draw_study_figures(Study& study, const std::filesystem::path& dir);
+std::vector<plots::RenderedFigure> draw_study_figures(Study& study,
+                                                      const std::filesystem::path& dir);
 
 // The report's content.
 plots::ReportData study_report(const Study& study,

@@ -29,7 +29,8 @@ StudyOptions study_options(const OptionParser& p) {
   o.drop_highest = p.get<int>("drop-highest");
   o.bins_per_decade = p.get<double>("bins-per-decade");
   o.threads = p.get<int>("threads");
-  if (o.bootstrap < 0) throw InputError(fmt::format("--bootstrap: must be >= 0, got {}", o.bootstrap));
+  if (o.bootstrap < 0)
+    throw InputError(fmt::format("--bootstrap: must be >= 0, got {}", o.bootstrap));
   if (!(o.level > 0 && o.level < 1))
     throw InputError(fmt::format("--level: must be in (0, 1), got {}", o.level));
   if (!(o.bins_per_decade > 0))

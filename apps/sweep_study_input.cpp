@@ -36,8 +36,8 @@ StudyInput sweep_study_input(const std::string& db_path, const std::string& swee
     const double tokens = number(r, "tokens").value_or(0);
     const double flops = number(r, "flops").value_or(6 * params * tokens);
     // Held-out loss when the run has one (imported results), else the final training loss.
-    const auto loss = number(r, "final_eval_loss") ? number(r, "final_eval_loss")
-                                                   : number(r, "final_train_loss");
+    const auto loss =
+        number(r, "final_eval_loss") ? number(r, "final_eval_loss") : number(r, "final_train_loss");
     StudyRunRow row{name, status, params, tokens, flops, loss, number(r, "budget_flops")};
     in.run_table.push_back(row);
     double last_tokens = 0;
@@ -74,9 +74,10 @@ StudyInput sweep_study_input(const std::string& db_path, const std::string& swee
     if (last_tokens > 0 && last_tokens < tokens * 0.999) in.planned_tokens[name] = tokens;
   }
   if (in.runs.empty())
-    throw InputError(fmt::format("sweep {} in {}: no finished run with a final loss yet "
-                                 "(run it with `scalelab sweep run {}`)",
-                                 sweep_name, db_path, sweep_name));
+    throw InputError(
+        fmt::format("sweep {} in {}: no finished run with a final loss yet "
+                    "(run it with `scalelab sweep run {}`)",
+                    sweep_name, db_path, sweep_name));
   in.commands = {
       fmt::format("scalelab sweep show {} --db {}", sweep_name, db_path),
       fmt::format("scalelab sweep run {} --db {}", sweep_name, db_path),

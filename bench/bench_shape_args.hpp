@@ -35,7 +35,7 @@ struct ShapeArgs {
       tied_set = true;
       return true;
     }
-    const char* names[] = {"--arch", "--vocab", "--seq-len", "--n-layer",
+    const char* names[] = {"--arch",    "--vocab",  "--seq-len",  "--n-layer",
                            "--d-model", "--n-head", "--head-dim", "--d-ff"};
     bool known = false;
     for (const char* n : names) known = known || a == n;

@@ -41,8 +41,7 @@ BenchShape parse_shape(const std::string& text) {
     if (c == std::string::npos) break;
     pos = c + 1;
   }
-  if (f.size() != 7)
-    throw InputError(fmt::format("--shape {}: expected arch:L:d:H:V:T:B", text));
+  if (f.size() != 7) throw InputError(fmt::format("--shape {}: expected arch:L:d:H:V:T:B", text));
   BenchShape b;
   ModelShape& s = b.shape;
   s.arch = parse_arch(f[0], "--shape");
@@ -72,19 +71,25 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) throw InputError(fmt::format("{}: missing value", a));
         return argv[++i];
       };
-      if (a == "--steps") steps = std::stoi(next());
-      else if (a == "--threads") threads = std::stoi(next());
-      else if (a == "--shape") shapes.push_back(parse_shape(next()));
-      else if (a == "--format") format = parse_format(next());
-      else throw InputError(fmt::format("unknown option {} (--steps, --threads, --shape, --format)", a));
+      if (a == "--steps")
+        steps = std::stoi(next());
+      else if (a == "--threads")
+        threads = std::stoi(next());
+      else if (a == "--shape")
+        shapes.push_back(parse_shape(next()));
+      else if (a == "--format")
+        format = parse_format(next());
+      else
+        throw InputError(
+            fmt::format("unknown option {} (--steps, --threads, --shape, --format)", a));
     }
     if (shapes.empty())
-      for (const char* s : {"llama:2:128:4:256:256:16", "gpt2:2:128:4:256:256:16",
-                            "llama:6:384:6:256:256:8", "gpt2:6:384:6:256:256:8",
-                            "gpt2:12:768:12:50257:64:4"})
+      for (const char* s :
+           {"llama:2:128:4:256:256:16", "gpt2:2:128:4:256:256:16", "llama:6:384:6:256:256:8",
+            "gpt2:6:384:6:256:256:8", "gpt2:12:768:12:50257:64:4"})
         shapes.push_back(parse_shape(s));
-    Table table({"shape", "params", "batch", "seq_len", "threads", "tokens_per_s",
-                 "gflops_per_s", "s_per_step"});
+    Table table({"shape", "params", "batch", "seq_len", "threads", "tokens_per_s", "gflops_per_s",
+                 "s_per_step"});
     for (const BenchShape& b : shapes) {
       const ModelShape& s = b.shape;
       BackendOptions o;
@@ -117,9 +122,10 @@ int main(int argc, char** argv) {
     }
     table.print(std::cout, format);
     if (format == Format::kTable)
-      std::cout << fmt::format("{} timed steps per shape after one warm-up step; FLOPs: "
-                               "lib/compute.hpp Chinchilla App. F count\n",
-                               steps);
+      std::cout << fmt::format(
+          "{} timed steps per shape after one warm-up step; FLOPs: "
+          "lib/compute.hpp Chinchilla App. F count\n",
+          steps);
     return 0;
   } catch (const Error& e) {
     std::cerr << "cpu_train_bench: error: " << e.what() << '\n';

@@ -41,7 +41,8 @@ std::string load_average() {
   return a + " " + b + " " + c;
 }
 
-nlohmann::json run_peer(const std::string& script, const std::string& csv, int starts, bool analytic) {
+nlohmann::json run_peer(const std::string& script, const std::string& csv, int starts,
+                        bool analytic) {
   std::string cmd = fmt::format("/usr/bin/python3 {} {} --drop-highest 5", script, csv);
   if (starts > 0) cmd += fmt::format(" --starts {}", starts);
   if (analytic) cmd += " --analytic-gradient";
@@ -61,14 +62,21 @@ int main(int argc, char** argv) {
   bool skip_peer = false, analytic_peer = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--repeats" && i + 1 < argc) repeats = std::atoi(argv[++i]);
-    else if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
-    else if (a == "--peer-starts" && i + 1 < argc) peer_starts = std::atoi(argv[++i]);
-    else if (a == "--skip-peer") skip_peer = true;
-    else if (a == "--analytic-peer") analytic_peer = true;
+    if (a == "--repeats" && i + 1 < argc)
+      repeats = std::atoi(argv[++i]);
+    else if (a == "--threads" && i + 1 < argc)
+      threads = std::atoi(argv[++i]);
+    else if (a == "--peer-starts" && i + 1 < argc)
+      peer_starts = std::atoi(argv[++i]);
+    else if (a == "--skip-peer")
+      skip_peer = true;
+    else if (a == "--analytic-peer")
+      analytic_peer = true;
     else {
-      std::fprintf(stderr, "usage: %s [--repeats N] [--threads N] [--peer-starts K] [--skip-peer] "
-                           "[--analytic-peer]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--repeats N] [--threads N] [--peer-starts K] [--skip-peer] "
+                   "[--analytic-peer]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -126,12 +134,14 @@ int main(int argc, char** argv) {
               fit_times.front(), fit_times.back(), threads);
   if (peer_s > 0)
     std::printf("peer: %s gradient%s\n", p["gradient"].get<std::string>().c_str(),
-                estimated ? fmt::format(", {} starts timed and scaled to 4,500", peer_starts).c_str()
-                          : ", all 4,500 starts");
-  std::printf("%-8s %-16s %-10s %-10s %-10s %-10s %-10s\n", "", "objective", "E", "A", "B",
-              "alpha", "beta");
+                estimated
+                    ? fmt::format(", {} starts timed and scaled to 4,500", peer_starts).c_str()
+                    : ", all 4,500 starts");
+  std::printf("%-8s %-16s %-10s %-10s %-10s %-10s %-10s\n", "", "objective", "E", "A", "B", "alpha",
+              "beta");
   std::printf("%-8s %-16.10g %-10.5f %-10.2f %-10.1f %-10.5f %-10.5f\n", "ours", fit.objective,
-              fit.value("E"), fit.value("A"), fit.value("B"), fit.value("alpha"), fit.value("beta"));
+              fit.value("E"), fit.value("A"), fit.value("B"), fit.value("alpha"),
+              fit.value("beta"));
   if (p.is_object())
     std::printf("%-8s %-16.10g %-10.5f %-10.2f %-10.1f %-10.5f %-10.5f\n", "peer",
                 p["objective"].get<double>(), p["E"].get<double>(), p["A"].get<double>(),

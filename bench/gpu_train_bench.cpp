@@ -134,9 +134,9 @@ TorchResult run_torch(const std::string& python, const BenchShape& b, const std:
       "{} {}/bench/torch_reference.py bench --arch {} --vocab {} --seq-len {} --n-layer {} "
       "--d-model {} --n-head {} --head-dim {} --d-ff {} --{} --batch {} --warmup {} --steps {} "
       "--mode {} 2>&1",
-      python, SCALELAB_SOURCE_DIR, arch_name(s.arch), s.vocab_size, s.seq_len, s.n_layer,
-      s.d_model, s.n_head, s.head_dim, s.d_ff, s.tied_embeddings ? "tied" : "untied", b.batch,
-      warmup, steps, mode);
+      python, SCALELAB_SOURCE_DIR, arch_name(s.arch), s.vocab_size, s.seq_len, s.n_layer, s.d_model,
+      s.n_head, s.head_dim, s.d_ff, s.tied_embeddings ? "tied" : "untied", b.batch, warmup, steps,
+      mode);
   TorchResult r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) {
@@ -180,12 +180,18 @@ int run(int argc, char** argv) {
     }
     if (i + 1 >= argc) throw InputError(fmt::format("{}: unknown option or missing value", a));
     const std::string v = argv[++i];
-    if (a == "--steps") steps = bench::parse_int_option(a, v);
-    else if (a == "--warmup") warmup = bench::parse_int_option(a, v);
-    else if (a == "--python") python = v;
-    else if (a == "--only") only = v;
-    else if (a == "--format") format = parse_format(v);
-    else throw InputError(fmt::format("{}: unknown option", a));
+    if (a == "--steps")
+      steps = bench::parse_int_option(a, v);
+    else if (a == "--warmup")
+      warmup = bench::parse_int_option(a, v);
+    else if (a == "--python")
+      python = v;
+    else if (a == "--only")
+      only = v;
+    else if (a == "--format")
+      format = parse_format(v);
+    else
+      throw InputError(fmt::format("{}: unknown option", a));
   }
   if (steps < 1) throw InputError("--steps must be at least 1");
   if (cuda::visible_device_count() == 0)
@@ -223,9 +229,10 @@ int run(int argc, char** argv) {
                                : Cell::text("n/a"),
                    maybe(compiled.ok, static_cast<double>(compiled.memory))});
   }
-  std::cout << fmt::format("# {} | measured bf16 peak {:.1f} TFLOP/s | MFU from "
-                           "lib/compute.hpp chinchilla FLOPs/token | {} timed steps\n",
-                           prop.name, peak / 1e12, steps);
+  std::cout << fmt::format(
+      "# {} | measured bf16 peak {:.1f} TFLOP/s | MFU from "
+      "lib/compute.hpp chinchilla FLOPs/token | {} timed steps\n",
+      prop.name, peak / 1e12, steps);
   table.print(std::cout, format);
   return 0;
 }

@@ -13,15 +13,15 @@
 //   metrics_logging_bench [--rows N] [--steps S]
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <string>
-#include <unistd.h>
 
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
     if (a == "--rows") rows = std::atoi(argv[i + 1]);
     if (a == "--steps") steps = std::atoi(argv[i + 1]);
   }
-  const fs::path dir = fs::temp_directory_path() / fmt::format("scalelab_metrics_bench_{}", ::getpid());
+  const fs::path dir =
+      fs::temp_directory_path() / fmt::format("scalelab_metrics_bench_{}", ::getpid());
   fs::remove_all(dir);
   fs::create_directories(dir);
 
@@ -113,8 +114,8 @@ int main(int argc, char** argv) {
   spec.params = static_cast<double>(shape.counts.total);
   spec.tokens = 1e11 / (6.0 * spec.params);
   spec.data = "kjv";
-  spec.hp = sweeps::resolve_hyperparameters(sweeps::HyperparameterRules{}, spec.params,
-                                            spec.tokens, shape.shape.seq_len);
+  spec.hp = sweeps::resolve_hyperparameters(sweeps::HyperparameterRules{}, spec.params, spec.tokens,
+                                            shape.shape.seq_len);
   spec.stop_steps = std::min<std::int64_t>(steps, spec.hp.total_steps);
   spec.threads = 1;
   trainer::TrainConfig config = sweeps::train_config_for(spec, (dir / "run").string());
@@ -126,22 +127,22 @@ int main(int argc, char** argv) {
   std::sort(step_s.begin(), step_s.end());
   const double step = step_s[step_s.size() / 2];
 
-  const double logged_rows = rows * 1.1;  // train rows + an eval row every 10th step
+  const double logged_rows = rows * 1.1;         // train rows + an eval row every 10th step
   const double write_per_step = write_s / rows;  // per step: its train row (+ 1/10 eval row)
   const double ingest_per_step = ingest_s / rows;
   Table t({"what", "rows", "rows_per_s", "us_per_step", "percent_of_step"});
-  t.add_row({Cell::text("write (trainer JSONL sink, fflush per row)"), Cell::integer(static_cast<std::int64_t>(logged_rows)),
-             Cell::si(logged_rows / write_s), Cell::fixed(1e6 * write_per_step, 2),
-             Cell::fixed(100 * write_per_step / step, 3)});
-  t.add_row({Cell::text("ingest (parse + upsert, 55-line polls)"), Cell::integer(static_cast<std::int64_t>(ingested)),
-             Cell::si(ingested / ingest_s), Cell::fixed(1e6 * ingest_per_step, 2),
-             Cell::fixed(100 * ingest_per_step / step, 3)});
-  t.add_row({Cell::text("write + ingest"), Cell::integer(static_cast<std::int64_t>(logged_rows)), Cell::text(""),
-             Cell::fixed(1e6 * (write_per_step + ingest_per_step), 2),
+  t.add_row({Cell::text("write (trainer JSONL sink, fflush per row)"),
+             Cell::integer(static_cast<std::int64_t>(logged_rows)), Cell::si(logged_rows / write_s),
+             Cell::fixed(1e6 * write_per_step, 2), Cell::fixed(100 * write_per_step / step, 3)});
+  t.add_row({Cell::text("ingest (parse + upsert, 55-line polls)"),
+             Cell::integer(static_cast<std::int64_t>(ingested)), Cell::si(ingested / ingest_s),
+             Cell::fixed(1e6 * ingest_per_step, 2), Cell::fixed(100 * ingest_per_step / step, 3)});
+  t.add_row({Cell::text("write + ingest"), Cell::integer(static_cast<std::int64_t>(logged_rows)),
+             Cell::text(""), Cell::fixed(1e6 * (write_per_step + ingest_per_step), 2),
              Cell::fixed(100 * (write_per_step + ingest_per_step) / step, 3)});
   t.add_row({Cell::text(fmt::format("step: N={} ({}), {} tokens/step, 1 thread, median of {}",
-                                    shape.counts.total, shape.shape.summary(),
-                                    config.batch_tokens, step_s.size())),
+                                    shape.counts.total, shape.shape.summary(), config.batch_tokens,
+                                    step_s.size())),
              Cell::text(""), Cell::text(""), Cell::fixed(1e6 * step, 1), Cell::fixed(100.0, 1)});
   t.print_table(std::cout);
   fs::remove_all(dir);

@@ -64,13 +64,20 @@ int run(int argc, char** argv) {
     }
     if (i + 1 >= argc) throw InputError(fmt::format("{}: unknown option or missing value", a));
     const std::string v = argv[++i];
-    if (a == "--out") out_dir = v;
-    else if (a == "--device") device = v;
-    else if (a == "--batch") batch = bench::parse_int_option(a, v);
-    else if (a == "--steps") steps = bench::parse_int_option(a, v);
-    else if (a == "--seed") seed = static_cast<std::uint64_t>(bench::parse_int_option(a, v));
-    else if (a == "--lr") lr = parse_positive(a, v);
-    else throw InputError(fmt::format("{}: unknown option", a));
+    if (a == "--out")
+      out_dir = v;
+    else if (a == "--device")
+      device = v;
+    else if (a == "--batch")
+      batch = bench::parse_int_option(a, v);
+    else if (a == "--steps")
+      steps = bench::parse_int_option(a, v);
+    else if (a == "--seed")
+      seed = static_cast<std::uint64_t>(bench::parse_int_option(a, v));
+    else if (a == "--lr")
+      lr = parse_positive(a, v);
+    else
+      throw InputError(fmt::format("{}: unknown option", a));
   }
   if (out_dir.empty()) throw InputError("--out DIR is required");
   if (batch < 1) throw InputError("--batch must be at least 1");

@@ -5,7 +5,8 @@
 namespace scalelab::db {
 namespace {
 
-constexpr const char* kMetricColumns = "step, tokens, train_loss, eval_loss, lr, grad_norm, tokens_per_s";
+constexpr const char* kMetricColumns =
+    "step, tokens, train_loss, eval_loss, lr, grad_norm, tokens_per_s";
 
 MetricRow read_row(const Statement& s) {
   MetricRow r;

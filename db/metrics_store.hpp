@@ -2,10 +2,11 @@
 //
 // Ingest is idempotent: a row is keyed by (run_id, step) and an upsert merges into the row of
 // a step already stored (each value given replaces the stored one; a value not given keeps
-// it, so a trainer may log a step's training and evaluation numbers on separate lines), so re-reading a metrics file after a crash of any process neither
-// loses nor duplicates a row. Rows are written in short BEGIN IMMEDIATE transactions of at
-// most kMetricsBatchRows rows each, so that many writers (one coordinator per sweep, several
-// sweeps, `scalelab import`) share one file without long lock waits.
+// it, so a trainer may log a step's training and evaluation numbers on separate lines), so
+// re-reading a metrics file after a crash of any process neither loses nor duplicates a row. Rows
+// are written in short BEGIN IMMEDIATE transactions of at most kMetricsBatchRows rows each, so that
+// many writers (one coordinator per sweep, several sweeps, `scalelab import`) share one file
+// without long lock waits.
 #pragma once
 
 #include <cstdint>

@@ -43,8 +43,7 @@ bool is_final_status(std::string_view status) {
 }
 
 RunLifecycle load_lifecycle(Database& db, std::int64_t run_id) {
-  Statement s =
-      db.prepare(std::string("SELECT ") + kLifecycleColumns + " FROM runs WHERE id = ?1");
+  Statement s = db.prepare(std::string("SELECT ") + kLifecycleColumns + " FROM runs WHERE id = ?1");
   s.bind(1, run_id);
   if (!s.step()) throw Error(fmt::format("run {}: not in database '{}'", run_id, db.path()));
   return read_lifecycle(s);

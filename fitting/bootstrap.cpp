@@ -81,8 +81,10 @@ BootstrapResult bootstrap(const LawSpec& law, const FitResult& point, const FitO
     }
   });
   for (std::size_t r = 0; r < samples.size(); ++r) {
-    if (ok[r]) result.samples.push_back(std::move(samples[r]));
-    else ++result.failed;
+    if (ok[r])
+      result.samples.push_back(std::move(samples[r]));
+    else
+      ++result.failed;
   }
   const std::size_t dim = law.params.size();
   for (std::size_t p = 0; p < dim; ++p) {

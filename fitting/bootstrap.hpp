@@ -18,11 +18,11 @@
 namespace scalelab::fitting {
 
 struct BootstrapOptions {
-  int resamples = 1000;        // number of bootstrap refits; 0 = none
-  std::uint64_t seed = 0;      // resample i uses a generator seeded from (seed, i)
-  double level = 0.95;         // central percentile interval
-  int grid_starts = 4;         // random grid starts per refit, besides the full-data optimum
-  int threads = 0;             // 0: hardware concurrency; refits are spread over threads
+  int resamples = 1000;    // number of bootstrap refits; 0 = none
+  std::uint64_t seed = 0;  // resample i uses a generator seeded from (seed, i)
+  double level = 0.95;     // central percentile interval
+  int grid_starts = 4;     // random grid starts per refit, besides the full-data optimum
+  int threads = 0;         // 0: hardware concurrency; refits are spread over threads
 };
 
 struct Interval {
@@ -30,8 +30,8 @@ struct Interval {
 };
 
 struct BootstrapResult {
-  int resamples = 0;                         // refits attempted
-  int failed = 0;                            // refits that did not converge (left out)
+  int resamples = 0;  // refits attempted
+  int failed = 0;     // refits that did not converge (left out)
   double level = 0.95;
   std::vector<std::vector<double>> samples;  // per converged refit: fitted-scale parameters
   std::vector<Interval> intervals;           // per parameter, reported scale

@@ -39,8 +39,8 @@ nlohmann::json interval_json(const Interval& i) {
 }
 
 void add_power_laws(nlohmann::json& doc, const PowerLawFit& n, const PowerLawFit& d) {
-  doc["params"] = {{"a", n.exponent}, {"b", d.exponent}, {"k_n", n.coefficient},
-                   {"k_d", d.coefficient}};
+  doc["params"] = {
+      {"a", n.exponent}, {"b", d.exponent}, {"k_n", n.coefficient}, {"k_d", d.coefficient}};
   nlohmann::json intervals = nlohmann::json::object();
   if (std::isfinite(n.exponent_interval.lo)) {
     intervals["a"] = interval_json(n.exponent_interval);
@@ -55,7 +55,8 @@ nlohmann::json isoflop_json(const std::vector<Observation>& obs, const FitReques
   const IsoflopResult r = fit_isoflop(obs, req.isoflop);
   nlohmann::json doc;
   doc["law"] = "isoflop";
-  doc["formula"] = "per budget: loss = c0 + c1 log N + c2 (log N)^2; N_opt = k_n C^a, D_opt = k_d C^b";
+  doc["formula"] =
+      "per budget: loss = c0 + c1 log N + c2 (log N)^2; N_opt = k_n C^a, D_opt = k_d C^b";
   add_power_laws(doc, r.params_opt, r.tokens_opt);
   double rss = 0;
   for (const auto& p : r.profiles) {
@@ -70,10 +71,14 @@ nlohmann::json isoflop_json(const std::vector<Observation>& obs, const FitReques
   doc["grouping"] = req.isoflop.grouping == IsoflopOptions::Grouping::kExact ? "exact" : "log-bins";
   nlohmann::json profiles = nlohmann::json::array();
   for (const auto& p : r.profiles) {
-    nlohmann::json j = {{"flops", p.flops},          {"n_runs", p.n_runs},
-                        {"params_opt", p.params_opt.value}, {"tokens_opt", p.tokens_opt},
-                        {"min_loss", p.min_loss},    {"c0", p.c0},
-                        {"c1", p.c1},                {"c2", p.c2},
+    nlohmann::json j = {{"flops", p.flops},
+                        {"n_runs", p.n_runs},
+                        {"params_opt", p.params_opt.value},
+                        {"tokens_opt", p.tokens_opt},
+                        {"min_loss", p.min_loss},
+                        {"c0", p.c0},
+                        {"c1", p.c1},
+                        {"c2", p.c2},
                         {"extrapolated", p.extrapolated}};
     j["params_opt_interval"] =
         p.params_opt.interval ? interval_json(*p.params_opt.interval) : nlohmann::json(nullptr);
@@ -102,8 +107,11 @@ nlohmann::json envelope_json(const std::vector<Observation>& obs, const FitReque
   doc["level"] = req.envelope.level;
   nlohmann::json points = nlohmann::json::array();
   for (const auto& p : r.points)
-    points.push_back({{"flops", p.flops}, {"loss", p.loss}, {"params", p.params},
-                      {"tokens", p.tokens}, {"where", p.where}});
+    points.push_back({{"flops", p.flops},
+                      {"loss", p.loss},
+                      {"params", p.params},
+                      {"tokens", p.tokens},
+                      {"where", p.where}});
   doc["envelope"] = points;
   return doc;
 }
@@ -120,7 +128,8 @@ nlohmann::json to_json(const ParametricOutcome& o, const FitRequest& req) {
   nlohmann::json at_bound = nlohmann::json::array();
   for (std::size_t i = 0; i < f.names.size(); ++i) {
     params[f.names[i]] = f.values[i];
-    if (!o.bootstrap.samples.empty()) intervals[f.names[i]] = interval_json(o.bootstrap.intervals[i]);
+    if (!o.bootstrap.samples.empty())
+      intervals[f.names[i]] = interval_json(o.bootstrap.intervals[i]);
     const bool boot_bound = !o.bootstrap.at_bound.empty() && o.bootstrap.at_bound[i];
     if (f.at_bound[i] || boot_bound) at_bound.push_back(f.names[i]);
   }
@@ -198,9 +207,10 @@ StoredFit parse_stored_fit(const nlohmann::json& doc) {
   bool parametric = false;
   for (const auto& n : law_names()) parametric = parametric || n == name;
   if (!parametric || !doc.contains("params"))
-    throw InputError(fmt::format("a '{}' fit has no parametric law to predict from (use a fit "
-                                 "of {})",
-                                 name, fmt::join(law_names(), ", ")));
+    throw InputError(
+        fmt::format("a '{}' fit has no parametric law to predict from (use a fit "
+                    "of {})",
+                    name, fmt::join(law_names(), ", ")));
   StoredFit f;
   f.law = &find_law(name);
   f.level = doc.value("level", 0.95);
@@ -241,14 +251,16 @@ void print_fit(std::ostream& out, const nlohmann::json& doc, Format format) {
   out << fmt::format("law {}: {}\n", doc.at("law").get<std::string>(),
                      doc.value("formula", std::string()));
   table.print_table(out);
-  out << fmt::format("objective {:.6g}  n_points {}  converged {}\n", doc.at("objective").get<double>(),
-                     doc.at("n_points").get<std::size_t>(), doc.at("converged").get<bool>() ? "yes" : "NO");
+  out << fmt::format("objective {:.6g}  n_points {}  converged {}\n",
+                     doc.at("objective").get<double>(), doc.at("n_points").get<std::size_t>(),
+                     doc.at("converged").get<bool>() ? "yes" : "NO");
   out << "termination: " << doc.at("termination").get<std::string>() << '\n';
   if (doc.contains("starts")) {
     const auto& s = doc["starts"];
-    out << fmt::format("starts: {} total, {} converged, {} at the best optimum, {} tie it elsewhere\n",
-                       s["total"].get<std::size_t>(), s["converged"].get<std::size_t>(),
-                       s["at_best"].get<std::size_t>(), s["disagreeing"].get<std::size_t>());
+    out << fmt::format(
+        "starts: {} total, {} converged, {} at the best optimum, {} tie it elsewhere\n",
+        s["total"].get<std::size_t>(), s["converged"].get<std::size_t>(),
+        s["at_best"].get<std::size_t>(), s["disagreeing"].get<std::size_t>());
   }
   if (doc.contains("bootstrap") && doc["bootstrap"]["resamples"].get<int>() > 0)
     out << fmt::format("intervals: {:g}% bootstrap percentiles over {} resamples ({} failed)\n",
@@ -256,7 +268,8 @@ void print_fit(std::ostream& out, const nlohmann::json& doc, Format format) {
                        doc["bootstrap"]["failed"].get<int>());
   if (doc.contains("residuals"))
     out << fmt::format("residuals (log loss): rms {:.3g}, max |r| {:.3g}\n",
-                       doc["residuals"]["rms"].get<double>(), doc["residuals"]["max_abs"].get<double>());
+                       doc["residuals"]["rms"].get<double>(),
+                       doc["residuals"]["max_abs"].get<double>());
   if (doc.contains("flags")) {
     for (const auto& name : doc["flags"]["at_bound"])
       out << "warning: " << name.get<std::string>() << " is at or beyond its plausible range\n";

@@ -24,8 +24,7 @@ std::vector<std::vector<const Observation*>> group_runs(const std::vector<Observ
   std::vector<std::vector<const Observation*>> groups;
   if (o.grouping == IsoflopOptions::Grouping::kExact) {
     for (const Observation* r : sorted) {
-      if (groups.empty() ||
-          r->flops > groups.back().front()->flops * (1.0 + o.exact_tolerance))
+      if (groups.empty() || r->flops > groups.back().front()->flops * (1.0 + o.exact_tolerance))
         groups.emplace_back();
       groups.back().push_back(r);
     }
@@ -90,9 +89,9 @@ IsoflopResult fit_isoflop(const std::vector<Observation>& runs, const IsoflopOpt
     const Eigen::Matrix3d xtx = X.transpose() * X;
     const Eigen::Vector3d coef = xtx.ldlt().solve(X.transpose() * y);
     if (!(coef(2) > 0)) {
-      result.skipped.push_back(fmt::format(
-          "C = {:.4g}: no minimum, loss is not convex in log N (first run at {})", flops,
-          g.front()->where));
+      result.skipped.push_back(
+          fmt::format("C = {:.4g}: no minimum, loss is not convex in log N (first run at {})",
+                      flops, g.front()->where));
       continue;
     }
     const double x_opt = -coef(1) / (2 * coef(2));
@@ -123,9 +122,10 @@ IsoflopResult fit_isoflop(const std::vector<Observation>& runs, const IsoflopOpt
   if (result.profiles.size() < 2) {
     std::string why;
     for (const auto& s : result.skipped) why += "; " + s;
-    throw InputError(fmt::format("IsoFLOP fit needs 2 or more budgets with at least 3 distinct "
-                                 "N each and a convex profile, found {}{}",
-                                 result.profiles.size(), why));
+    throw InputError(
+        fmt::format("IsoFLOP fit needs 2 or more budgets with at least 3 distinct "
+                    "N each and a convex profile, found {}{}",
+                    result.profiles.size(), why));
   }
   std::vector<double> c, n_opt, d_opt, w;
   bool all_se = true;

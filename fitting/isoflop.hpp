@@ -27,14 +27,14 @@ struct IsoflopOptions {
 };
 
 struct IsoflopProfile {
-  double flops = 0;        // geometric mean of the budget's C
+  double flops = 0;  // geometric mean of the budget's C
   std::size_t n_runs = 0;
   double c0 = 0, c1 = 0, c2 = 0;  // loss ≈ c0 + c1·log N + c2·(log N)²
-  Estimate params_opt;     // N_opt with a normal interval on log N_opt
-  double log_params_opt_se = 0;  // NaN with exactly 3 runs (no residual degrees of freedom)
-  double tokens_opt = 0;   // C / (6 N_opt)
-  double min_loss = 0;     // the parabola's value at its minimum
-  bool extrapolated = false;  // the minimum lies outside the budget's range of N
+  Estimate params_opt;            // N_opt with a normal interval on log N_opt
+  double log_params_opt_se = 0;   // NaN with exactly 3 runs (no residual degrees of freedom)
+  double tokens_opt = 0;          // C / (6 N_opt)
+  double min_loss = 0;            // the parabola's value at its minimum
+  bool extrapolated = false;      // the minimum lies outside the budget's range of N
 };
 
 struct IsoflopResult {

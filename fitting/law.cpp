@@ -134,8 +134,7 @@ std::vector<LawSpec> make_laws() {
     laws.push_back(std::move(s));
   }
   const char* one_var_names[] = {"power-n", "power-d", "power-c"};
-  const char* one_var_formulas[] = {"L = E + A/N^alpha", "L = E + A/D^alpha",
-                                    "L = E + A/C^alpha"};
+  const char* one_var_formulas[] = {"L = E + A/N^alpha", "L = E + A/D^alpha", "L = E + A/C^alpha"};
   for (int v = 0; v < 3; ++v) {
     LawSpec s;
     s.name = one_var_names[v];
@@ -158,12 +157,19 @@ std::vector<LawSpec> make_laws() {
     LawSpec s;
     s.name = "data-constrained";
     s.formula = "L = E + A/N'^alpha + B/D'^beta (Muennighoff et al. 2023)";
-    s.params = {{"A", true, {}, std::exp(50.0)},   {"B", true, {}, std::exp(50.0)},
-                {"E", true, {}, {}},               {"alpha", false, 0.0, 3.0},
-                {"beta", false, 0.0, 3.0},         {"R_D_star", true, 1e-3, 1e6},
+    s.params = {{"A", true, {}, std::exp(50.0)},
+                {"B", true, {}, std::exp(50.0)},
+                {"E", true, {}, {}},
+                {"alpha", false, 0.0, 3.0},
+                {"beta", false, 0.0, 3.0},
+                {"R_D_star", true, 1e-3, 1e6},
                 {"R_N_star", true, 1e-3, 1e6}};
-    s.grid = {{0, 10, 20}, {0, 10, 20}, {0, 1},
-              {0.3, 0.6}, {0.3, 0.6}, {std::log(5.0), std::log(15.0), std::log(50.0)},
+    s.grid = {{0, 10, 20},
+              {0, 10, 20},
+              {0, 1},
+              {0.3, 0.6},
+              {0.3, 0.6},
+              {std::log(5.0), std::log(15.0), std::log(50.0)},
               {std::log(5.0), std::log(15.0), std::log(50.0)}};
     s.needs_unique_tokens = true;
     s.objective = autodiff_objective<DataConstrainedModel>;
@@ -177,8 +183,7 @@ std::vector<LawSpec> make_laws() {
 }  // namespace
 
 std::vector<std::vector<double>> hoffmann_grid_axes() {
-  return {range(0, 25, 5), range(0, 25, 5), range(-1, 1, 0.5), range(0, 2, 0.5),
-          range(0, 2, 0.5)};
+  return {range(0, 25, 5), range(0, 25, 5), range(-1, 1, 0.5), range(0, 2, 0.5), range(0, 2, 0.5)};
 }
 
 std::vector<double> LawSpec::reported(const std::vector<double>& x) const {
@@ -190,8 +195,8 @@ std::vector<double> LawSpec::reported(const std::vector<double>& x) const {
 double LawSpec::fitted_value(std::size_t i, double value) const {
   if (!params[i].log_scale) return value;
   if (!(value > 0))
-    throw InputError(fmt::format("{}: {} must be positive to be fixed, got {}", name,
-                                 params[i].name, value));
+    throw InputError(
+        fmt::format("{}: {} must be positive to be fixed, got {}", name, params[i].name, value));
   return std::log(value);
 }
 
@@ -227,8 +232,8 @@ ChinchillaLaw to_chinchilla_law(const std::vector<double>& x) {
 
 Allocation optimal_allocation(const LawSpec& law, const std::vector<double>& x, double c) {
   if (!law.allocates)
-    throw InputError(fmt::format("law {} is not a law of N and D: it cannot split a budget",
-                                 law.name));
+    throw InputError(
+        fmt::format("law {} is not a law of N and D: it cannot split a budget", law.name));
   if (!(std::isfinite(c) && c > 0))
     throw InputError(fmt::format("budget must be finite and positive, got {}", c));
   if (law.name == "chinchilla") return to_chinchilla_law(x).optimal_allocation(c);
@@ -248,7 +253,10 @@ Allocation optimal_allocation(const LawSpec& law, const std::vector<double>& x, 
   const double phi = (std::sqrt(5.0) - 1) / 2;
   for (int it = 0; it < 100; ++it) {
     const double m1 = hi - phi * (hi - lo), m2 = lo + phi * (hi - lo);
-    if (g(m1) < g(m2)) hi = m2; else lo = m1;
+    if (g(m1) < g(m2))
+      hi = m2;
+    else
+      lo = m1;
   }
   Allocation a;
   a.params = std::exp((lo + hi) / 2);

@@ -107,8 +107,8 @@ MultiStartResult minimize_multistart(const ceres::FirstOrderFunction& f,
   solver_options.logging_type = ceres::SILENT;
 
   // One L-BFGS run from the full parameter vector `start` (fixed values included).
-  auto solve = [&](const std::vector<double>& start, const ceres::GradientProblemSolver::Options& so,
-                   StartOutcome& out) {
+  auto solve = [&](const std::vector<double>& start,
+                   const ceres::GradientProblemSolver::Options& so, StartOutcome& out) {
     FreeParameters* free_f = new FreeParameters(f, fixed);  // owned by the problem
     ceres::GradientProblem problem(free_f);
     std::vector<double> x;
@@ -138,8 +138,8 @@ MultiStartResult minimize_multistart(const ceres::FirstOrderFunction& f,
 
   // Stage 1, every start: the tolerances loosened by screening_tolerance_factor.
   const double screen = starts.size() >= options.min_starts_to_screen
-                           ? std::max(1.0, options.screening_tolerance_factor)
-                           : 1.0;
+                            ? std::max(1.0, options.screening_tolerance_factor)
+                            : 1.0;
   ceres::GradientProblemSolver::Options screen_options = solver_options;
   screen_options.function_tolerance *= screen;
   screen_options.gradient_tolerance *= screen;

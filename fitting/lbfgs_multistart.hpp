@@ -43,10 +43,10 @@ struct LbfgsOptions {
 // Ceres' outcome of one start.
 struct StartOutcome {
   std::vector<double> start;
-  std::vector<double> x;   // final point (full parameter vector, fixed values included)
-  double objective = 0;    // final objective (+inf when the solver failed)
-  bool converged = false;  // ceres::CONVERGENCE
-  std::string termination; // e.g. "CONVERGENCE: Function tolerance reached. ..."
+  std::vector<double> x;    // final point (full parameter vector, fixed values included)
+  double objective = 0;     // final objective (+inf when the solver failed)
+  bool converged = false;   // ceres::CONVERGENCE
+  std::string termination;  // e.g. "CONVERGENCE: Function tolerance reached. ..."
   int iterations = 0;
   int cost_evaluations = 0;      // Ceres' Summary::num_cost_evaluations
   int gradient_evaluations = 0;  // Ceres' Summary::num_gradient_evaluations

@@ -16,8 +16,8 @@ LrSchedule::LrSchedule(std::vector<double> lr) : lr_(std::move(lr)) {
   if (lr_.empty()) throw InputError("learning-rate schedule: no steps");
   for (std::size_t i = 0; i < lr_.size(); ++i)
     if (!(std::isfinite(lr_[i]) && lr_[i] >= 0))
-      throw InputError(fmt::format("learning-rate schedule: step {} has learning rate {}", i + 1,
-                                   lr_[i]));
+      throw InputError(
+          fmt::format("learning-rate schedule: step {} has learning rate {}", i + 1, lr_[i]));
 }
 
 LrSchedule LrSchedule::from_function(const std::function<double(std::int64_t)>& lr_at,
@@ -115,9 +115,10 @@ void check_points(const std::vector<CurvePoint>& pts) {
     throw InputError(fmt::format("learning curve: {} points, need at least 4", pts.size()));
   for (const auto& p : pts)
     if (p.step <= 0 || !(std::isfinite(p.loss) && p.loss > 0))
-      throw InputError(fmt::format("learning curve: step {} has loss {} (steps must be >= 1, "
-                                   "losses finite and positive)",
-                                   p.step, p.loss));
+      throw InputError(
+          fmt::format("learning curve: step {} has loss {} (steps must be >= 1, "
+                      "losses finite and positive)",
+                      p.step, p.loss));
 }
 
 template <class Model>
@@ -127,7 +128,8 @@ CurveFit extrapolate(const std::string& name, std::vector<std::string> names,
                      const LearningCurveOptions& o) {
   if (!(o.level > 0 && o.level < 1))
     throw InputError(fmt::format("--level: must be in (0, 1), got {}", o.level));
-  if (o.bootstrap < 0) throw InputError(fmt::format("bootstrap: must be >= 0, got {}", o.bootstrap));
+  if (o.bootstrap < 0)
+    throw InputError(fmt::format("bootstrap: must be >= 0, got {}", o.bootstrap));
   const MultiStartResult ms = fit_curve<Model>(samples, grid, o, o.threads);
   const StartOutcome& best = ms.winner();
   if (!std::isfinite(best.objective))
@@ -158,8 +160,10 @@ CurveFit extrapolate(const std::string& name, std::vector<std::string> names,
   });
   std::vector<double> ok;
   for (double d : draws) {
-    if (std::isfinite(d)) ok.push_back(d);
-    else ++fit.bootstrap_failed;
+    if (std::isfinite(d))
+      ok.push_back(d);
+    else
+      ++fit.bootstrap_failed;
   }
   if (!ok.empty()) fit.final_loss.interval = percentile_interval(ok, o.level);
   return fit;
@@ -184,8 +188,8 @@ CurveFit extrapolate_power_law(const std::vector<CurvePoint>& pts, std::int64_t 
     samples.push_back({std::log(static_cast<double>(p.step)), 0, 0, std::log(p.loss)});
   }
   const Sample at_final{std::log(static_cast<double>(final_step)), 0, 0, 0};
-  const auto grid = grid_product({span({-1, 0, 0.5, 1, 1.5}), span({0, 2, 4, 6}),
-                                  span({0.1, 0.3, 0.5, 1.0})});
+  const auto grid =
+      grid_product({span({-1, 0, 0.5, 1, 1.5}), span({0, 2, 4, 6}), span({0.1, 0.3, 0.5, 1.0})});
   return extrapolate<PowerCurve>("power-law", {"L_inf", "A", "alpha"}, samples, at_final, grid,
                                  final_step, o);
 }
@@ -200,17 +204,18 @@ CurveFit extrapolate_lr_aware(const std::vector<CurvePoint>& pts, const LrSchedu
   std::vector<Sample> samples;
   for (const auto& p : pts) {
     if (p.step > schedule.total_steps())
-      throw InputError(fmt::format("learning curve: point at step {} is past the schedule's {} "
-                                   "steps",
-                                   p.step, schedule.total_steps()));
+      throw InputError(
+          fmt::format("learning curve: point at step {} is past the schedule's {} "
+                      "steps",
+                      p.step, schedule.total_steps()));
     const auto i = static_cast<std::size_t>(p.step - 1);
     if (!(s1[i] > 0))
       throw InputError(fmt::format("learning curve: no learning-rate area by step {}", p.step));
     samples.push_back({0, s1[i], s2[i], std::log(p.loss)});
   }
   const Sample at_final{0, s1.back(), s2.back(), 0};
-  const auto grid = grid_product({span({0, 0.5, 1}), span({-1, 0, 1, 2}),
-                                  span({0.2, 0.5, 1.0}), span({0, 0.5})});
+  const auto grid =
+      grid_product({span({0, 0.5, 1}), span({-1, 0, 1, 2}), span({0.2, 0.5, 1.0}), span({0, 0.5})});
   return extrapolate<LrAwareCurve>("lr-aware", {"L0", "A", "alpha", "C"}, samples, at_final, grid,
                                    schedule.total_steps(), o);
 }

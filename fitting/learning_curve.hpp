@@ -50,23 +50,23 @@ class LrSchedule {
 
 struct LearningCurveOptions {
   double delta = kDefaultHuberDelta;
-  double decay = 0.999;   // λ of S2 (Tissue et al. use 0.999)
-  int bootstrap = 1000;   // resamples of the curve's points; 0: no interval
+  double decay = 0.999;  // λ of S2 (Tissue et al. use 0.999)
+  int bootstrap = 1000;  // resamples of the curve's points; 0: no interval
   std::uint64_t seed = 0;
   double level = 0.95;
-  int threads = 0;        // 0: hardware concurrency
+  int threads = 0;  // 0: hardware concurrency
   LbfgsOptions lbfgs;
 };
 
 struct CurveFit {
-  std::string model;                // "power-law" or "lr-aware"
-  std::vector<std::string> names;   // L_inf, A, alpha | L0, A, alpha, C
+  std::string model;               // "power-law" or "lr-aware"
+  std::vector<std::string> names;  // L_inf, A, alpha | L0, A, alpha, C
   std::vector<double> values;
   double objective = 0;
   bool converged = false;
   std::string termination;
   std::int64_t final_step = 0;
-  Estimate final_loss;              // predicted loss at final_step
+  Estimate final_loss;  // predicted loss at final_step
   int bootstrap_failed = 0;
 };
 

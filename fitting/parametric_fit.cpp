@@ -20,7 +20,8 @@ std::vector<std::optional<double>> fixed_parameters(const LawSpec& law, const Fi
   std::vector<std::optional<double>> fixed(law.params.size());
   for (const auto& [name, value] : options.fixed) {
     if (!std::isfinite(value))
-      throw InputError(fmt::format("fixed parameter {}: value must be finite, got {}", name, value));
+      throw InputError(
+          fmt::format("fixed parameter {}: value must be finite, got {}", name, value));
     const std::size_t i = law.index(name);
     fixed[i] = law.fitted_value(i, value);
   }
@@ -33,8 +34,8 @@ std::vector<Observation> prepare_observations(const LawSpec& law,
   for (const auto& o : observations) {
     validate_observation(o);
     if (law.needs_unique_tokens && !o.unique_tokens)
-      throw InputError(fmt::format("{}: law {} needs unique_tokens for every run", o.where,
-                                   law.name));
+      throw InputError(
+          fmt::format("{}: law {} needs unique_tokens for every run", o.where, law.name));
   }
   if (options.drop_highest < 0)
     throw InputError(fmt::format("--drop-highest: must be >= 0, got {}", options.drop_highest));
@@ -56,8 +57,8 @@ std::vector<Observation> prepare_observations(const LawSpec& law,
     if (!dropped[i]) kept.push_back(observations[i]);
 
   const auto fixed = fixed_parameters(law, options);
-  const auto n_free = static_cast<std::size_t>(
-      std::count(fixed.begin(), fixed.end(), std::nullopt));
+  const auto n_free =
+      static_cast<std::size_t>(std::count(fixed.begin(), fixed.end(), std::nullopt));
   if (kept.size() <= n_free) {
     const std::string where = kept.empty() ? std::string("input") : kept.back().where;
     throw InputError(fmt::format(
@@ -70,8 +71,7 @@ std::vector<Observation> prepare_observations(const LawSpec& law,
 
 FitResult fit_law_from(const LawSpec& law, const std::vector<Observation>& kept,
                        const std::vector<std::vector<double>>& starts,
-                       const std::vector<std::optional<double>>& fixed,
-                       const FitOptions& options) {
+                       const std::vector<std::optional<double>>& fixed, const FitOptions& options) {
   const auto points = make_points(kept);
   const auto objective = law.objective(points, options.delta);
   const MultiStartResult ms = minimize_multistart(*objective, starts, fixed, options.lbfgs);
@@ -94,14 +94,15 @@ FitResult fit_law_from(const LawSpec& law, const std::vector<Observation>& kept,
     const double v = r.values[i];
     const double span = std::max(std::fabs(v), 1.0) * 1e-4;
     r.at_bound.push_back(!fixed[i] && ((spec.lower && v <= *spec.lower + span) ||
-                                        (spec.upper && v >= *spec.upper - span)));
+                                       (spec.upper && v >= *spec.upper - span)));
   }
   for (const auto& s : ms.starts) {
     if (s.converged) ++r.n_starts_converged;
     if (!(s.objective <= best.objective * (1 + options.tie_tolerance) + 1e-15)) continue;
     bool agree = true;
     for (std::size_t k = 0; k < s.x.size(); ++k)
-      if (std::fabs(s.x[k] - best.x[k]) > options.agree_tolerance * std::max(1.0, std::fabs(best.x[k])))
+      if (std::fabs(s.x[k] - best.x[k]) >
+          options.agree_tolerance * std::max(1.0, std::fabs(best.x[k])))
         agree = false;
     ++(agree ? r.n_starts_at_best : r.n_starts_disagreeing);
   }
@@ -121,7 +122,8 @@ FitResult fit_law(const LawSpec& law, const std::vector<Observation>& observatio
   for (std::size_t i = 0; i < axes.size(); ++i)
     if (axes[i].empty())
       throw InputError(fmt::format("start grid for {} is empty", law.params[i].name));
-  FitResult r = fit_law_from(law, kept, grid_product(axes), fixed_parameters(law, options), options);
+  FitResult r =
+      fit_law_from(law, kept, grid_product(axes), fixed_parameters(law, options), options);
   r.n_dropped = observations.size() - kept.size();
   return r;
 }

@@ -44,15 +44,15 @@ struct FitResult {
   double objective = 0;            // summed Huber at the optimum
   std::size_t n_points = 0;        // observations fitted (after dropping)
   std::size_t n_dropped = 0;
-  bool converged = false;          // the winning start reached ceres::CONVERGENCE
-  std::string termination;         // the winning start's Ceres termination and message
-  int iterations = 0;              // L-BFGS iterations of the winning start
+  bool converged = false;   // the winning start reached ceres::CONVERGENCE
+  std::string termination;  // the winning start's Ceres termination and message
+  int iterations = 0;       // L-BFGS iterations of the winning start
   std::size_t n_starts = 0;
   std::size_t n_starts_converged = 0;
-  std::size_t n_starts_at_best = 0;     // starts tying the best objective and agreeing with it
-  std::size_t n_starts_disagreeing = 0; // starts tying the best objective but elsewhere
-  std::vector<double> residuals;        // log(prediction) − log(loss) per kept observation
-  std::vector<Observation> kept;        // the observations fitted, in input order
+  std::size_t n_starts_at_best = 0;      // starts tying the best objective and agreeing with it
+  std::size_t n_starts_disagreeing = 0;  // starts tying the best objective but elsewhere
+  std::vector<double> residuals;         // log(prediction) − log(loss) per kept observation
+  std::vector<Observation> kept;         // the observations fitted, in input order
 
   double value(std::string_view name) const;
 };
@@ -72,8 +72,7 @@ FitResult fit_law(const LawSpec& law, const std::vector<Observation>& observatio
 // `fixed` is per parameter on the fitted scale.
 FitResult fit_law_from(const LawSpec& law, const std::vector<Observation>& kept,
                        const std::vector<std::vector<double>>& starts,
-                       const std::vector<std::optional<double>>& fixed,
-                       const FitOptions& options);
+                       const std::vector<std::optional<double>>& fixed, const FitOptions& options);
 
 // options.fixed translated to the fitted scale, one entry per parameter.
 std::vector<std::optional<double>> fixed_parameters(const LawSpec& law, const FitOptions& options);

@@ -36,8 +36,7 @@ PowerLawFit fit_power_law(const std::vector<double>& flops, const std::vector<do
     sxx += w * dx * dx;
     sxy += w * dx * (std::log(y[i]) - my);
   }
-  if (!(sxx > 0))
-    throw InputError("a power law in C needs at least 2 distinct compute budgets");
+  if (!(sxx > 0)) throw InputError("a power law in C needs at least 2 distinct compute budgets");
   PowerLawFit fit;
   fit.n_points = n;
   fit.exponent = sxy / sxx;

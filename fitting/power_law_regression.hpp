@@ -10,8 +10,8 @@
 namespace scalelab::fitting {
 
 struct PowerLawFit {
-  double coefficient = 0;  // k
-  double exponent = 0;     // a
+  double coefficient = 0;         // k
+  double exponent = 0;            // a
   Interval coefficient_interval;  // NaN bounds when fewer than 3 points
   Interval exponent_interval;
   std::size_t n_points = 0;

@@ -25,8 +25,8 @@ Estimate estimate(double value, const std::vector<double>& draws, double level) 
 }  // namespace
 
 LossPrediction predict_loss(const LawSpec& law, const std::vector<double>& x,
-                            const std::vector<std::vector<double>>& samples, double level,
-                            double n, double d, double unique_tokens) {
+                            const std::vector<std::vector<double>>& samples, double level, double n,
+                            double d, double unique_tokens) {
   check_positive(n, "--params");
   check_positive(d, "--tokens");
   if (unique_tokens < 0 || unique_tokens > d)

@@ -26,9 +26,10 @@ ValidationResult validate_holdout(const LawSpec& law, const std::vector<Observat
   std::vector<Observation> train, test;
   for (const auto& r : runs) (key(r) >= result.threshold ? test : train).push_back(r);
   if (train.empty())
-    throw InputError(fmt::format("validate: every run is within a factor {:.3g} of the largest {}; "
-                                 "nothing left to fit",
-                                 o.factor, by_budget ? "budget" : "N"));
+    throw InputError(
+        fmt::format("validate: every run is within a factor {:.3g} of the largest {}; "
+                    "nothing left to fit",
+                    o.factor, by_budget ? "budget" : "N"));
   result.fit = fit_law(law, train, o.fit);
   double sum = 0;
   for (const auto& r : test) {

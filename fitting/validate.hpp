@@ -16,7 +16,7 @@ struct HoldoutOptions {
   // sweep's top budget together (budgets are usually ≥ 2x apart) and also groups imported
   // runs whose budgets differ slightly.
   double factor = 1.7782794100389228;  // 10^0.25
-  FitOptions fit;  // drop_highest applies to the training runs only
+  FitOptions fit;                      // drop_highest applies to the training runs only
 };
 
 struct HeldOutRun {
@@ -26,10 +26,10 @@ struct HeldOutRun {
 };
 
 struct ValidationResult {
-  FitResult fit;                  // on the training runs
+  FitResult fit;  // on the training runs
   std::vector<HeldOutRun> held_out;
   double mean_abs_relative_error = 0;
-  double threshold = 0;           // held out: C (or N) >= threshold
+  double threshold = 0;  // held out: C (or N) >= threshold
 };
 
 // Throws InputError when nothing would be left to train on or the training runs are too few.

@@ -92,12 +92,13 @@ CsvTable read_csv_stream(std::istream& in, const std::string& source) {
       continue;
     }
     if (fields.size() != table.header.size())
-      throw InputError(fmt::format("{}: {} fields, but the header (line {}) has {} columns",
-                                   where, fields.size(), table.header_line, table.header.size()));
+      throw InputError(fmt::format("{}: {} fields, but the header (line {}) has {} columns", where,
+                                   fields.size(), table.header_line, table.header.size()));
     table.rows.push_back({number, std::move(fields)});
   }
   if (in.bad()) throw Error(fmt::format("{}: read error", source));
-  if (!have_header) throw InputError(fmt::format("{}: empty file (expected a header line)", source));
+  if (!have_header)
+    throw InputError(fmt::format("{}: empty file (expected a header line)", source));
   return table;
 }
 

@@ -20,9 +20,9 @@ struct CsvRow {
 };
 
 struct CsvTable {
-  std::string source;                // file path (or a name given to read_csv_stream)
-  std::size_t header_line = 0;       // line of the header
-  std::vector<std::string> header;   // column names as written (surrounding spaces trimmed)
+  std::string source;               // file path (or a name given to read_csv_stream)
+  std::size_t header_line = 0;      // line of the header
+  std::vector<std::string> header;  // column names as written (surrounding spaces trimmed)
   std::vector<CsvRow> rows;
 
   // Index of the column named `name` (exact match), or nullopt.

@@ -16,14 +16,14 @@ constexpr const char* kAccepted =
     "N,D,loss[,C,step,unique_tokens,label,run_id] or C,N,D,loss or Epoch's "
     "'Model Size','Training FLOP',loss";
 
-double positive_number(const CsvTable& t, const CsvRow& row, std::size_t col,
-                       const char* what) {
+double positive_number(const CsvTable& t, const CsvRow& row, std::size_t col, const char* what) {
   const std::string& text = row.fields[col];
   const auto v = parse_double(text);
-  if (!v) throw InputError(fmt::format("{}: {} '{}' is not a number", t.where(row.line), what, text));
+  if (!v)
+    throw InputError(fmt::format("{}: {} '{}' is not a number", t.where(row.line), what, text));
   if (!std::isfinite(*v) || *v <= 0)
-    throw InputError(fmt::format("{}: {} must be finite and positive, got '{}'",
-                                 t.where(row.line), what, text));
+    throw InputError(
+        fmt::format("{}: {} must be finite and positive, got '{}'", t.where(row.line), what, text));
   return *v;
 }
 
@@ -41,11 +41,12 @@ void validate_observation(const Observation& o) {
   if (o.unique_tokens) {
     check(*o.unique_tokens, "unique_tokens");
     if (*o.unique_tokens > o.tokens * (1 + 1e-9))
-      throw InputError(fmt::format("{}: unique_tokens {} exceeds D {}", o.where,
-                                   *o.unique_tokens, o.tokens));
+      throw InputError(
+          fmt::format("{}: unique_tokens {} exceeds D {}", o.where, *o.unique_tokens, o.tokens));
   }
   if (o.step && *o.step < 0)
-    throw InputError(fmt::format("{}: step must be a non-negative integer, got {}", o.where, *o.step));
+    throw InputError(
+        fmt::format("{}: step must be a non-negative integer, got {}", o.where, *o.step));
 }
 
 std::string run_key(const Observation& o) {
@@ -58,10 +59,10 @@ std::vector<Observation> read_observations_csv(const std::string& path) {
   const CsvTable t = read_csv(path);
   const bool epoch = t.column("Model Size").has_value() || t.column("Training FLOP").has_value();
   const std::set<std::string> known =
-      epoch ? std::set<std::string>{"Model Size", "Training FLOP", "loss", "x", "y", "color",
-                                    "hex_color"}
-            : std::set<std::string>{"N", "D", "C", "loss", "step", "unique_tokens", "label",
-                                    "run_id"};
+      epoch ? std::set<std::string>{"Model Size", "Training FLOP", "loss",     "x",
+                                    "y",          "color",         "hex_color"}
+            : std::set<std::string>{"N",     "D",     "C", "loss", "step", "unique_tokens",
+                                    "label", "run_id"};
   for (const auto& name : t.header)
     if (!known.count(name))
       throw InputError(fmt::format("{}: unknown column '{}' (accepted: {})", t.where(t.header_line),
@@ -69,8 +70,8 @@ std::vector<Observation> read_observations_csv(const std::string& path) {
   auto need = [&](const char* name) {
     const auto c = t.column(name);
     if (!c)
-      throw InputError(fmt::format("{}: missing column '{}' (accepted: {})",
-                                   t.where(t.header_line), name, kAccepted));
+      throw InputError(fmt::format("{}: missing column '{}' (accepted: {})", t.where(t.header_line),
+                                   name, kAccepted));
     return *c;
   };
   if (t.rows.empty()) throw InputError(fmt::format("{}: no data rows after the header", path));

@@ -19,10 +19,10 @@
 namespace scalelab {
 
 struct Observation {
-  double params = 0;  // N, total parameters (as the source counts them)
-  double tokens = 0;  // D, training tokens seen (repeats included)
-  double flops = 0;   // C, training compute; 6·N·D unless the source gives it
-  double loss = 0;    // final (or at `step`) loss, nats per token
+  double params = 0;                    // N, total parameters (as the source counts them)
+  double tokens = 0;                    // D, training tokens seen (repeats included)
+  double flops = 0;                     // C, training compute; 6·N·D unless the source gives it
+  double loss = 0;                      // final (or at `step`) loss, nats per token
   std::optional<double> unique_tokens;  // U_D for runs that repeat data (data-constrained law)
   std::optional<std::int64_t> step;     // optimizer step of a training-curve point
   std::string label;                    // free text from the source

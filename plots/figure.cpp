@@ -44,8 +44,8 @@ void check_column(const Figure& f, const Series& s, const std::vector<double>& c
       throw std::logic_error(
           fmt::format("figure {}: series '{}' has a non-finite {} value", f.name, s.title, name));
     if (positive && !(v > 0))
-      throw std::logic_error(fmt::format(
-          "figure {}: series '{}' has {} value {} on a log axis", f.name, s.title, name, v));
+      throw std::logic_error(fmt::format("figure {}: series '{}' has {} value {} on a log axis",
+                                         f.name, s.title, name, v));
   }
 }
 
@@ -71,7 +71,8 @@ void check_figure(const Figure& f) {
     }
     if (s.kind == K::kColoredPoints) {
       if (!f.colorbar)
-        throw std::logic_error(fmt::format("figure {}: coloured points without a colour bar", f.name));
+        throw std::logic_error(
+            fmt::format("figure {}: coloured points without a colour bar", f.name));
       check_column(f, s, s.value, "value", n, f.colorbar->log);
     }
   }

@@ -15,8 +15,8 @@
 namespace scalelab::plots {
 
 struct Axis {
-  std::string label;             // with units: "parameters N", "loss (nats/token)"
-  bool log = false;              // log10 scale, tics shown as 10^k
+  std::string label;               // with units: "parameters N", "loss (nats/token)"
+  bool log = false;                // log10 scale, tics shown as 10^k
   std::optional<double> min, max;  // unset: autoscaled
 };
 
@@ -33,10 +33,10 @@ struct Series {
     kOpenPoints,     // x, y, hollow circles (e.g. data left out of a fit)
   };
   Kind kind = Kind::kPoints;
-  std::string title;          // legend entry; empty: not in the legend
-  std::string color;          // "#rrggbb"; empty: gnuplot's default colour cycle
-  double point_size = 1.0;    // points and error bars
-  double line_width = 2.0;    // lines
+  std::string title;        // legend entry; empty: not in the legend
+  std::string color;        // "#rrggbb"; empty: gnuplot's default colour cycle
+  double point_size = 1.0;  // points and error bars
+  double line_width = 2.0;  // lines
   std::vector<double> x, y, lo, hi, value;
 };
 

@@ -45,8 +45,10 @@ Figure frontier_figure(const FrontierData& d, bool params) {
   f.name = params ? "frontier_params" : "frontier_tokens";
   f.title = params ? "Compute-optimal model size" : "Compute-optimal training tokens";
   f.x = {"training compute C (FLOPs)", true, {}, {}};
-  f.y = {params ? "compute-optimal parameters N_{opt}" : "compute-optimal tokens D_{opt}", true,
-         {}, {}};
+  f.y = {params ? "compute-optimal parameters N_{opt}" : "compute-optimal tokens D_{opt}",
+         true,
+         {},
+         {}};
   f.key = "bottom right";  // the lines rise to the right: the lower right stays empty
   const std::vector<double> grid = log_spaced(d.c_min, d.c_max, 40);
   const int level = static_cast<int>(std::lround(100 * d.level));

@@ -113,17 +113,25 @@ std::string style_of(const Series& s) {
   const std::string ps = fmt::format(" ps {}", s.point_size);
   const std::string lw = fmt::format(" lw {}", s.line_width);
   switch (s.kind) {
-    case K::kPoints: return "using 1:2 with points pt 7" + ps + color;
-    case K::kOpenPoints: return "using 1:2 with points pt 6" + ps + lw + color;
-    case K::kLine: return "using 1:2 with lines dt 1" + lw + color;
-    case K::kDashedLine: return "using 1:2 with lines dt 2" + lw + color;
-    case K::kLinePoints: return "using 1:2 with linespoints pt 7" + ps + lw + color;
+    case K::kPoints:
+      return "using 1:2 with points pt 7" + ps + color;
+    case K::kOpenPoints:
+      return "using 1:2 with points pt 6" + ps + lw + color;
+    case K::kLine:
+      return "using 1:2 with lines dt 1" + lw + color;
+    case K::kDashedLine:
+      return "using 1:2 with lines dt 2" + lw + color;
+    case K::kLinePoints:
+      return "using 1:2 with linespoints pt 7" + ps + lw + color;
     case K::kBand:
       return "using 1:2:3 with filledcurves fs transparent solid 0.22 noborder" +
              (s.color.empty() ? std::string() : " fc rgb " + gp_string(s.color));
-    case K::kErrorBars: return "using 1:2:3:4 with yerrorbars pt 7" + ps + lw + color;
-    case K::kXErrorBars: return "using 1:2:3:4 with xerrorbars pt 7" + ps + lw + color;
-    case K::kColoredPoints: return "using 1:2:3 with points pt 7" + ps + " lc palette";
+    case K::kErrorBars:
+      return "using 1:2:3:4 with yerrorbars pt 7" + ps + lw + color;
+    case K::kXErrorBars:
+      return "using 1:2:3:4 with xerrorbars pt 7" + ps + lw + color;
+    case K::kColoredPoints:
+      return "using 1:2:3 with points pt 7" + ps + " lc palette";
   }
   return "";
 }
@@ -131,17 +139,23 @@ std::string style_of(const Series& s) {
 std::string columns_of(Series::Kind k) {
   using K = Series::Kind;
   switch (k) {
-    case K::kBand: return "x lo hi";
-    case K::kErrorBars: return "x y lo hi";
-    case K::kXErrorBars: return "x y x_lo x_hi";
-    case K::kColoredPoints: return "x y value";
-    default: return "x y";
+    case K::kBand:
+      return "x lo hi";
+    case K::kErrorBars:
+      return "x y lo hi";
+    case K::kXErrorBars:
+      return "x y x_lo x_hi";
+    case K::kColoredPoints:
+      return "x y value";
+    default:
+      return "x y";
   }
 }
 
 std::string data_text(const Figure& f) {
   std::ostringstream d;
-  d << "# scalelab figure " << f.name << ": one block per series, in plot order (gnuplot `index I`)\n";
+  d << "# scalelab figure " << f.name
+    << ": one block per series, in plot order (gnuplot `index I`)\n";
   for (std::size_t i = 0; i < f.series.size(); ++i) {
     const Series& s = f.series[i];
     if (i > 0) d << "\n\n";
@@ -154,7 +168,8 @@ std::string data_text(const Figure& f) {
         d << ' ' << number(s.lo[j]) << ' ' << number(s.hi[j]);
       } else {
         d << ' ' << number(s.y[j]);
-        if (s.kind == K::kErrorBars || s.kind == K::kXErrorBars) d << ' ' << number(s.lo[j]) << ' ' << number(s.hi[j]);
+        if (s.kind == K::kErrorBars || s.kind == K::kXErrorBars)
+          d << ' ' << number(s.lo[j]) << ' ' << number(s.hi[j]);
         if (s.kind == K::kColoredPoints) d << ' ' << number(s.value[j]);
       }
       d << '\n';
@@ -239,9 +254,11 @@ std::string gnuplot_script(const Figure& f, const GnuplotOptions& o) {
   } else {
     gp << "unset colorbox\n";
   }
-  gp << "set grid xtics ytics mxtics mytics lt 1 lc rgb '#e4e4e4' lw 1, lt 1 lc rgb '#f2f2f2' lw 1\n"
+  gp << "set grid xtics ytics mxtics mytics lt 1 lc rgb '#e4e4e4' lw 1, lt 1 lc rgb '#f2f2f2' lw "
+        "1\n"
      << "set mxtics\nset mytics\n"
-     << "set key " << f.key << " Left reverse box lc rgb '#bbbbbb' opaque spacing 1.15 samplen 2.5\n"
+     << "set key " << f.key
+     << " Left reverse box lc rgb '#bbbbbb' opaque spacing 1.15 samplen 2.5\n"
      << "set border lw 1.2\n"
      << "set tics nomirror out\nset border 3\n";
   if (f.square) gp << "set size square\n";
@@ -261,8 +278,8 @@ std::string gnuplot_script(const Figure& f, const GnuplotOptions& o) {
   for (const auto& fm : formats) list += (list.empty() ? "" : " ") + fm;
   gp << "\ndo for [fmt in \"" << list << "\"] {\n"
      << "  if (fmt eq \"png\") {\n"
-     << "    set terminal pngcairo size " << f.width << "," << f.height
-     << " enhanced font " << gp_string(o.font) << " linewidth 1.2\n"
+     << "    set terminal pngcairo size " << f.width << "," << f.height << " enhanced font "
+     << gp_string(o.font) << " linewidth 1.2\n"
      << "  } else {\n"
      << "    set terminal svg size " << f.width << "," << f.height << " enhanced font "
      << gp_string(o.font) << " linewidth 1.2 background '#ffffff'\n"

@@ -13,7 +13,7 @@
 namespace scalelab::plots {
 
 struct GnuplotOptions {
-  std::string executable = "gnuplot";  // looked up on PATH
+  std::string executable = "gnuplot";   // looked up on PATH
   std::string font = "DejaVu Sans,13";  // pngcairo/svg font: legible at the default size
   bool png = true;                      // write name.png (pngcairo)
   bool svg = true;                      // write name.svg

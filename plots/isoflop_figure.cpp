@@ -45,10 +45,10 @@ IsoflopPlotData isoflop_plot_data(const std::vector<Observation>& runs,
                                   const fitting::IsoflopOptions& options) {
   IsoflopPlotData data;
   data.level = options.level;
-  data.grouping = options.grouping == fitting::IsoflopOptions::Grouping::kExact
-                      ? "runs grouped by planned budget"
-                      : fmt::format("runs grouped in compute bins of {:g} per decade",
-                                    options.bins_per_decade);
+  data.grouping =
+      options.grouping == fitting::IsoflopOptions::Grouping::kExact
+          ? "runs grouped by planned budget"
+          : fmt::format("runs grouped in compute bins of {:g} per decade", options.bins_per_decade);
   for (const auto& group : group_like_fit(runs, options)) {
     IsoflopBudgetData b;
     double log_c = 0;

@@ -13,7 +13,7 @@
 namespace scalelab::plots {
 
 struct IsoflopBudgetData {
-  double flops = 0;                 // the budget (geometric mean of its runs' C)
+  double flops = 0;                  // the budget (geometric mean of its runs' C)
   std::vector<double> params, loss;  // its runs
   // Fitted profile loss = c0 + c1·ln N + c2·(ln N)² and its minimum; unset for a budget the
   // fit skipped (its runs are still drawn).

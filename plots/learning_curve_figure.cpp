@@ -24,8 +24,9 @@ Figure curves_figure(const LearningCurvesData& d, bool flops) {
   // Smallest model first: colours run along model size.
   std::vector<std::size_t> order(d.runs.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return d.runs[a].params < d.runs[b].params; });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return d.runs[a].params < d.runs[b].params;
+  });
   bool any_extrapolation = false;
   for (std::size_t rank = 0; rank < order.size(); ++rank) {
     const LearningCurve& r = d.runs[order[rank]];

@@ -25,9 +25,9 @@ struct LossComputeData {
   std::vector<double> flops, loss, params;            // every run
   std::vector<double> frontier_flops, frontier_loss;  // best loss per budget (IsoFLOP minima)
   std::vector<LossCurve> curves;
-  std::optional<double> target_flops;                 // the requested budget
+  std::optional<double> target_flops;  // the requested budget
   std::optional<fitting::Estimate> target_prediction;
-  std::optional<double> target_observed;              // loss of the run trained at the target
+  std::optional<double> target_observed;  // loss of the run trained at the target
   double level = 0.95;
 };
 

@@ -11,14 +11,14 @@ namespace scalelab::plots {
 std::string viridis(double t) {
   // Nine samples of matplotlib's viridis; linear interpolation between them.
   static constexpr std::array<std::array<int, 3>, 9> kStops = {{{68, 1, 84},
-                                                                 {71, 44, 122},
-                                                                 {59, 81, 139},
-                                                                 {44, 113, 142},
-                                                                 {33, 144, 141},
-                                                                 {39, 173, 129},
-                                                                 {92, 200, 99},
-                                                                 {170, 220, 50},
-                                                                 {253, 231, 37}}};
+                                                                {71, 44, 122},
+                                                                {59, 81, 139},
+                                                                {44, 113, 142},
+                                                                {33, 144, 141},
+                                                                {39, 173, 129},
+                                                                {92, 200, 99},
+                                                                {170, 220, 50},
+                                                                {253, 231, 37}}};
   t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0);
   const double pos = t * static_cast<double>(kStops.size() - 1);
   const std::size_t i = std::min<std::size_t>(static_cast<std::size_t>(pos), kStops.size() - 2);

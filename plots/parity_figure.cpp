@@ -79,8 +79,8 @@ Figure parity_figure(const ParityData& d) {
 Figure residuals_figure(const ParityData& d) {
   Figure f;
   f.name = "fit_residuals";
-  f.title = fmt::format("{}: residuals ({} runs fitted{})", d.law, d.observed.size(),
-                        dropped_text(d));
+  f.title =
+      fmt::format("{}: residuals ({} runs fitted{})", d.law, d.observed.size(), dropped_text(d));
   f.x = {"training compute C (FLOPs)", true, {}, {}};
   f.y = {"(predicted − observed) / observed (%)", false, {}, {}};
   f.colorbar = Axis{"parameters N", true, {}, {}};

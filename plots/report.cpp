@@ -46,11 +46,20 @@ std::string escape_html(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -74,7 +83,8 @@ std::string plain_title(std::string_view text) {
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("cannot read figure {}: {}", path.string(), std::strerror(errno)));
+  if (!in)
+    throw Error(fmt::format("cannot read figure {}: {}", path.string(), std::strerror(errno)));
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
@@ -132,10 +142,11 @@ std::string report_html(const ReportData& r) {
       const fs::path image = svg ? f.svg : f.png;
       if (image.empty()) throw Error(fmt::format("figure {} has no image to inline", f.name));
       h << "<figure class=\"figure\" id=\"fig-" << escape_html(f.name) << "\">\n<img alt=\""
-        << escape_html(plain_title(f.title)) << "\" src=\"data:"
-        << (svg ? "image/svg+xml" : "image/png") << ";base64," << base64_encode(read_file(image))
-        << "\">\n<figcaption>" << escape_html(plain_title(f.title)) << " (" << escape_html(f.name)
-        << "; script " << escape_html(f.script.filename().string()) << ")</figcaption>\n</figure>\n";
+        << escape_html(plain_title(f.title))
+        << "\" src=\"data:" << (svg ? "image/svg+xml" : "image/png") << ";base64,"
+        << base64_encode(read_file(image)) << "\">\n<figcaption>"
+        << escape_html(plain_title(f.title)) << " (" << escape_html(f.name) << "; script "
+        << escape_html(f.script.filename().string()) << ")</figcaption>\n</figure>\n";
     }
     h << "</section>\n";
   }

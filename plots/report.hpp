@@ -19,7 +19,7 @@ struct ReportTable {
 };
 
 struct ReportSection {
-  std::string id;                       // HTML anchor ("fits")
+  std::string id;  // HTML anchor ("fits")
   std::string title;
   std::vector<std::string> paragraphs;  // plain text (escaped when written)
   std::vector<ReportTable> tables;

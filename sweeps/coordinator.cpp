@@ -5,13 +5,13 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <deque>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -51,7 +51,8 @@ class SignalGuard {
   }
 
  private:
-  struct sigaction old_int_ {}, old_term_ {};
+  struct sigaction old_int_ {
+  }, old_term_{};
 };
 
 // One coordinator per sweep: an flock on RUNS_DIR/SWEEP/.coordinator.lock. The kernel
@@ -67,9 +68,10 @@ class SweepLock {
       std::string pid;
       std::getline(in, pid);
       ::close(fd_);
-      throw InputError(fmt::format("sweep '{}' is being run by another coordinator (pid {}); "
-                                   "wait for it or stop it first",
-                                   sweep, pid.empty() ? "?" : pid));
+      throw InputError(
+          fmt::format("sweep '{}' is being run by another coordinator (pid {}); "
+                      "wait for it or stop it first",
+                      sweep, pid.empty() ? "?" : pid));
     }
     const std::string pid = std::to_string(::getpid()) + "\n";
     if (::ftruncate(fd_, 0) == 0) {
@@ -172,9 +174,10 @@ class Coordinator {
     }
     const json config = json::parse(r.config_json, nullptr, false);
     if (config.is_discarded() || !config.is_object() || !config.contains("shape"))
-      throw InputError(fmt::format("run '{}' of sweep '{}' has no model shape in its config "
-                                   "(imported runs cannot be trained)",
-                                   r.name, sweep_.name));
+      throw InputError(
+          fmt::format("run '{}' of sweep '{}' has no model shape in its config "
+                      "(imported runs cannot be trained)",
+                      r.name, sweep_.name));
     RunSpec s;
     s.run_id = r.id;
     s.sweep = sweep_.name;
@@ -199,10 +202,10 @@ class Coordinator {
       if (r.status == "running") interrupted.push_back(id);
     if (interrupted.empty()) return;
     if (!o_.resume)
-      throw InputError(fmt::format(
-          "sweep '{}' has {} run(s) left running by a coordinator that stopped; "
-          "`scalelab sweep resume {}` continues it",
-          sweep_.name, interrupted.size(), sweep_.name));
+      throw InputError(
+          fmt::format("sweep '{}' has {} run(s) left running by a coordinator that stopped; "
+                      "`scalelab sweep resume {}` continues it",
+                      sweep_.name, interrupted.size(), sweep_.name));
     for (std::int64_t id : interrupted) {
       const db::RunRecord& r = runs_.at(id);
       const db::RunLifecycle life = db::load_lifecycle(db_, id);
@@ -216,8 +219,7 @@ class Coordinator {
       } else {
         db::requeue_run(db_, id, false, std::nullopt);
         runs_.at(id).status = "pending";
-        view_.event(fmt::format("run {} was interrupted: resuming it from its checkpoint",
-                                r.name));
+        view_.event(fmt::format("run {} was interrupted: resuming it from its checkpoint", r.name));
       }
     }
   }
@@ -242,12 +244,11 @@ class Coordinator {
     config["launch"] = spec;
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    db::ClaimInfo claim{dir.string(), backend_.name(),
-                        backend_.name() == "slurm" ? std::nullopt
-                                                   : std::optional<std::string>(host),
-                        spec.device + (spec.threads ? fmt::format(" ({} threads)", spec.threads)
-                                                    : std::string()),
-                        config.dump()};
+    db::ClaimInfo claim{
+        dir.string(), backend_.name(),
+        backend_.name() == "slurm" ? std::nullopt : std::optional<std::string>(host),
+        spec.device + (spec.threads ? fmt::format(" ({} threads)", spec.threads) : std::string()),
+        config.dump()};
     if (!db::claim_run(db_, id, claim)) return;  // someone else changed it meanwhile
     r.status = "running";
     Task task{id, dir.string(), spec};
@@ -262,12 +263,11 @@ class Coordinator {
       return;
     }
     ++launched_;
-    view_.event(fmt::format("run {} started (attempt {}, {} steps{}, {})", r.name, life.attempts,
-                            spec.hp.total_steps,
-                            spec.stop_steps < spec.hp.total_steps
-                                ? fmt::format(", stopping at {}", spec.stop_steps)
-                                : std::string(),
-                            spec.device));
+    view_.event(fmt::format(
+        "run {} started (attempt {}, {} steps{}, {})", r.name, life.attempts, spec.hp.total_steps,
+        spec.stop_steps < spec.hp.total_steps ? fmt::format(", stopping at {}", spec.stop_steps)
+                                              : std::string(),
+        spec.device));
     active_.emplace(id, std::move(a));
   }
 
@@ -309,10 +309,11 @@ class Coordinator {
       const db::LastLosses last = db::last_losses(db_, end.run_id);
       if (!summary && !last.train_loss && !last.eval_loss) {
         a.decided = db::RunOutcome{
-            "failed", {}, {},
+            "failed",
+            {},
+            {},
             fmt::format("{} exited 0 but wrote no losses ({} nor {} in {})",
-                        worker ? "worker" : "command", kMetricsFile, kSummaryFile,
-                        a.task.run_dir),
+                        worker ? "worker" : "command", kMetricsFile, kSummaryFile, a.task.run_dir),
             {}};
       } else {
         db::RunOutcome done{"done", last.train_loss, last.eval_loss, std::nullopt, std::nullopt};
@@ -327,15 +328,18 @@ class Coordinator {
         const json d = json::parse(in, nullptr, false);
         if (d.is_object()) {
           reason = d.value("reason", reason);
-          if (d.contains("step") && d["step"].is_number_integer()) step = d["step"].get<std::int64_t>();
+          if (d.contains("step") && d["step"].is_number_integer())
+            step = d["step"].get<std::int64_t>();
         }
       }
       a.decided = db::RunOutcome{"diverged", {}, {}, reason, step};
     } else if (!a.decided && worker && end.status.code == kWorkerExitBadInput) {
-      a.decided = db::RunOutcome{"failed", {}, {},
-                                 fmt::format("worker rejected the run ({}): {}", what,
-                                             log_tail(log)),
-                                 {}};
+      a.decided =
+          db::RunOutcome{"failed",
+                         {},
+                         {},
+                         fmt::format("worker rejected the run ({}): {}", what, log_tail(log)),
+                         {}};
     }
 
     if (a.decided) {
@@ -347,8 +351,8 @@ class Coordinator {
       active_.erase(it);
       return;
     }
-    crashed(end.run_id, fmt::format("{} {}: {}", worker ? "worker" : "command", what,
-                                    log_tail(log)));
+    crashed(end.run_id,
+            fmt::format("{} {}: {}", worker ? "worker" : "command", what, log_tail(log)));
   }
 
   // Early-stop mode: the worker's extrapolated final loss becomes a prediction of the run
@@ -390,12 +394,15 @@ class Coordinator {
       db::requeue_run(db_, id, true, error);
       runs_.at(id).status = "pending";
       pending_.push_back(id);
-      view_.event(fmt::format("run {} crashed: {}; retry {} of {} from its checkpoint", name,
-                              error, life.failures + 1, o_.retries));
+      view_.event(fmt::format("run {} crashed: {}; retry {} of {} from its checkpoint", name, error,
+                              life.failures + 1, o_.retries));
     } else {
       const db::RunOutcome failed{
-          "failed", {}, {},
-          fmt::format("crashed {} time(s); last: {}", life.failures + 1, error), {}};
+          "failed",
+          {},
+          {},
+          fmt::format("crashed {} time(s); last: {}", life.failures + 1, error),
+          {}};
       db::finish_run(db_, id, failed);
       runs_.at(id).status = "failed";
       view_.event(describe_outcome(name, failed));
@@ -405,10 +412,9 @@ class Coordinator {
 
   static std::string describe_outcome(const std::string& name, const db::RunOutcome& o) {
     if (o.status == "done")
-      return fmt::format(
-          "run {} done: final train loss {}, eval loss {}", name,
-          o.final_train_loss ? fmt::format("{:.4f}", *o.final_train_loss) : "-",
-          o.final_eval_loss ? fmt::format("{:.4f}", *o.final_eval_loss) : "-");
+      return fmt::format("run {} done: final train loss {}, eval loss {}", name,
+                         o.final_train_loss ? fmt::format("{:.4f}", *o.final_train_loss) : "-",
+                         o.final_eval_loss ? fmt::format("{:.4f}", *o.final_eval_loss) : "-");
     return fmt::format("run {} {}: {}", name, o.status, o.error.value_or(""));
   }
 
@@ -428,9 +434,10 @@ class Coordinator {
     }
     for (std::int64_t id : ids) db::requeue_run(db_, id, false, std::nullopt);
     view_.finish();
-    throw Error(fmt::format("interrupted by signal {}: {} running run(s) stopped and requeued; "
-                            "`scalelab sweep resume {}` continues from their checkpoints",
-                            g_signal.load(), ids.size(), sweep_.name));
+    throw Error(
+        fmt::format("interrupted by signal {}: {} running run(s) stopped and requeued; "
+                    "`scalelab sweep resume {}` continues from their checkpoints",
+                    g_signal.load(), ids.size(), sweep_.name));
   }
 
   SweepProgress progress() {
@@ -499,8 +506,8 @@ CoordinatorResult run_sweep(db::Database& db, const std::string& sweep_name,
   const db::SweepRecord sweep = db::require_sweep(db, sweep_name);
   if (options.runs_dir.empty()) throw InputError("--runs-dir: empty path");
   if (!(options.train_fraction > 0 && options.train_fraction <= 1))
-    throw InputError(fmt::format("--train-fraction: {} (accepted: 0 < f <= 1)",
-                                 options.train_fraction));
+    throw InputError(
+        fmt::format("--train-fraction: {} (accepted: 0 < f <= 1)", options.train_fraction));
   if (options.retries < 0)
     throw InputError(fmt::format("--retries: {} (accepted: >= 0)", options.retries));
   options.rules.validate();

@@ -27,7 +27,7 @@ inline constexpr const char* kMetricsFile = "metrics.jsonl";   // see metrics_js
 inline constexpr const char* kSummaryFile = "summary.json";    // written by the trainer at the end
 inline constexpr const char* kWorkerLog = "worker.log";        // stdout+stderr of every attempt
 inline constexpr const char* kDivergedFile = "diverged.json";  // {"step", "reason"} from a worker
-inline constexpr const char* kExitFile = "exit_status";        // Slurm tasks: the worker's exit code
+inline constexpr const char* kExitFile = "exit_status";  // Slurm tasks: the worker's exit code
 // Early-stop mode: the worker's extrapolated final loss {model, final_step, loss, loss_lo,
 // loss_hi, ...}.
 inline constexpr const char* kExtrapolationFile = "extrapolation.json";

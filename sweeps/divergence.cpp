@@ -8,8 +8,8 @@ namespace scalelab::sweeps {
 
 std::optional<Divergence> DivergenceDetector::feed(const db::MetricRow& row) {
   if (divergence_) return divergence_;
-  for (const auto& [name, value] : {std::pair{"train_loss", row.train_loss},
-                                    std::pair{"eval_loss", row.eval_loss}}) {
+  for (const auto& [name, value] :
+       {std::pair{"train_loss", row.train_loss}, std::pair{"eval_loss", row.eval_loss}}) {
     if (value && !std::isfinite(*value)) {
       divergence_ = Divergence{row.step, fmt::format("{} is {} at step {}", name,
                                                      std::isnan(*value) ? "nan" : "inf", row.step)};

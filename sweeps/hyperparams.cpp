@@ -38,17 +38,17 @@ void HyperparameterRules::validate() const {
     throw InputError(fmt::format(
         "hyperparameters.warmup_fraction: {} (accepted: 0 <= fraction < 1)", warmup_fraction));
   if (!(min_lr_ratio >= 0 && min_lr_ratio <= 1))
-    throw InputError(fmt::format("hyperparameters.min_lr_ratio: {} (accepted: 0 to 1)",
-                                 min_lr_ratio));
+    throw InputError(
+        fmt::format("hyperparameters.min_lr_ratio: {} (accepted: 0 to 1)", min_lr_ratio));
   if (!(weight_decay >= 0 && std::isfinite(weight_decay)))
-    throw InputError(fmt::format("hyperparameters.weight_decay: {} (accepted: >= 0)",
-                                 weight_decay));
+    throw InputError(
+        fmt::format("hyperparameters.weight_decay: {} (accepted: >= 0)", weight_decay));
   if (!(grad_clip > 0 && std::isfinite(grad_clip)))
     throw InputError(fmt::format("hyperparameters.grad_clip: {} (accepted: > 0)", grad_clip));
   if (evals_per_run < 1 || checkpoints_per_run < 1)
-    throw InputError(fmt::format(
-        "hyperparameters.evals_per_run {} / checkpoints_per_run {} (accepted: >= 1)",
-        evals_per_run, checkpoints_per_run));
+    throw InputError(
+        fmt::format("hyperparameters.evals_per_run {} / checkpoints_per_run {} (accepted: >= 1)",
+                    evals_per_run, checkpoints_per_run));
 }
 
 RunHyperparameters resolve_hyperparameters(const HyperparameterRules& rules, double params,
@@ -80,8 +80,12 @@ RunHyperparameters resolve_hyperparameters(const HyperparameterRules& rules, dou
 }
 
 void to_json(nlohmann::json& j, const PowerRule& r) {
-  j = {{"of", r.of},         {"coefficient", r.coefficient}, {"reference", r.reference},
-       {"exponent", r.exponent}, {"min", r.min_value},      {"max", r.max_value}};
+  j = {{"of", r.of},
+       {"coefficient", r.coefficient},
+       {"reference", r.reference},
+       {"exponent", r.exponent},
+       {"min", r.min_value},
+       {"max", r.max_value}};
 }
 
 void to_json(nlohmann::json& j, const HyperparameterRules& r) {

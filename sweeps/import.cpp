@@ -30,9 +30,8 @@ ImportResult import_observations(db::Database& db, const std::string& sweep_name
   db::SweepRecord sweep;
   sweep.name = sweep_name;
   sweep.source = "import";
-  sweep.config_json = nlohmann::json{{"imported_from", source},
-                                     {"rows", observations.size()}}
-                          .dump();
+  sweep.config_json =
+      nlohmann::json{{"imported_from", source}, {"rows", observations.size()}}.dump();
   std::vector<db::RunRecord> runs;
   std::vector<std::vector<db::MetricRow>> curves;
   std::set<std::string> names;

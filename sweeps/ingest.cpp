@@ -28,9 +28,9 @@ IngestResult ingest_metrics_file(db::Database& db, std::int64_t run_id,
     if (result.latest && r.step == result.latest->step) {
       // A step's train and eval lines: merge, as the upsert does.
       db::MetricRow& l = *result.latest;
-      for (auto member : {&db::MetricRow::tokens, &db::MetricRow::train_loss,
-                          &db::MetricRow::eval_loss, &db::MetricRow::lr,
-                          &db::MetricRow::grad_norm, &db::MetricRow::tokens_per_s})
+      for (auto member :
+           {&db::MetricRow::tokens, &db::MetricRow::train_loss, &db::MetricRow::eval_loss,
+            &db::MetricRow::lr, &db::MetricRow::grad_norm, &db::MetricRow::tokens_per_s})
         if (r.*member) l.*member = r.*member;
     } else if (!result.latest || r.step > result.latest->step) {
       result.latest = r;

@@ -14,7 +14,7 @@
 namespace scalelab::sweeps {
 
 struct IngestResult {
-  std::size_t rows = 0;                // lines ingested by this call
+  std::size_t rows = 0;                 // lines ingested by this call
   std::optional<db::MetricRow> latest;  // the row with the largest step among them
 };
 

@@ -66,9 +66,8 @@ std::optional<double> value_of(const json& v, const char* key, const std::string
     if (s == "inf" || s == "infinity") return std::numeric_limits<double>::infinity();
     if (s == "-inf" || s == "-infinity") return -std::numeric_limits<double>::infinity();
   }
-  throw InputError(
-      fmt::format("{}: key '{}': {} (accepted: a number, NaN, Infinity or null)", where, key,
-                  v.dump()));
+  throw InputError(fmt::format("{}: key '{}': {} (accepted: a number, NaN, Infinity or null)",
+                               where, key, v.dump()));
 }
 
 }  // namespace
@@ -77,8 +76,8 @@ db::MetricRow parse_metrics_line(std::string_view line, const std::string& where
   json doc = json::parse(line, nullptr, false);
   if (doc.is_discarded()) doc = json::parse(quote_bare_non_finite(line), nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
-    throw InputError(fmt::format("{}: not a JSON object: '{}'", where,
-                                 std::string(line.substr(0, 120))));
+    throw InputError(
+        fmt::format("{}: not a JSON object: '{}'", where, std::string(line.substr(0, 120))));
   db::MetricRow r;
   const auto step = doc.find("step");
   if (step == doc.end())

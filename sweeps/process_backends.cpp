@@ -1,11 +1,11 @@
 // The local and command backends: one child process per run on this machine.
 #include <signal.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <map>
 #include <thread>
 
@@ -90,9 +90,10 @@ class LocalBackend final : public ProcessBackend {
   explicit LocalBackend(const LocalBackendOptions& o) : options_(o) {
     workers_ = o.workers > 0 ? o.workers : std::max<int>(1, static_cast<int>(o.gpus.size()));
     if (!o.gpus.empty() && workers_ > static_cast<int>(o.gpus.size()))
-      throw InputError(fmt::format("--workers {}: more workers than GPUs ({}); each GPU runs "
-                                   "one run at a time",
-                                   workers_, o.gpus.size()));
+      throw InputError(
+          fmt::format("--workers {}: more workers than GPUs ({}); each GPU runs "
+                      "one run at a time",
+                      workers_, o.gpus.size()));
     threads_ = o.threads_per_worker > 0 ? o.threads_per_worker : default_threads(workers_);
     // /proc/self/exe itself, not the path it points to: a rebuilt or reinstalled binary must
     // not change (or break) the workers of a sweep that is running.
@@ -145,10 +146,10 @@ class CommandBackend final : public ProcessBackend {
  public:
   explicit CommandBackend(const CommandBackendOptions& o) : options_(o) {
     if (o.command.find_first_not_of(" \t\n") == std::string::npos)
-      throw InputError("backend.command: empty (a /bin/sh command template is required, e.g. "
-                       "'python train.py --out {run_dir} --steps {steps}')");
-    if (o.workers < 1)
-      throw InputError(fmt::format("--workers {}: at least 1", o.workers));
+      throw InputError(
+          "backend.command: empty (a /bin/sh command template is required, e.g. "
+          "'python train.py --out {run_dir} --steps {steps}')");
+    if (o.workers < 1) throw InputError(fmt::format("--workers {}: at least 1", o.workers));
     // Unknown placeholders are reported before anything runs.
     RunSpec probe;
     expand_template(o.command, placeholders(probe, "."));
@@ -164,8 +165,8 @@ class CommandBackend final : public ProcessBackend {
 
   void launch(const Task& task) override {
     SpawnOptions o;
-    o.argv = {"/bin/sh", "-c", expand_template(options_.command,
-                                               placeholders(task.spec, task.run_dir))};
+    o.argv = {"/bin/sh", "-c",
+              expand_template(options_.command, placeholders(task.spec, task.run_dir))};
     start(task, std::move(o));
   }
 

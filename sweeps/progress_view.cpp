@@ -12,9 +12,8 @@ namespace scalelab::sweeps {
 namespace {
 
 std::string overall_line(const SweepProgress& p) {
-  std::string line = fmt::format(
-      "sweep {}: {}/{} done, {} running, {} pending", p.sweep, p.done, p.total, p.running,
-      p.pending);
+  std::string line = fmt::format("sweep {}: {}/{} done, {} running, {} pending", p.sweep, p.done,
+                                 p.total, p.running, p.pending);
   if (p.failed) line += fmt::format(", {} failed", p.failed);
   if (p.diverged) line += fmt::format(", {} diverged", p.diverged);
   if (p.stopped) line += fmt::format(", {} stopped", p.stopped);

@@ -84,13 +84,12 @@ json runs_json(db::Database& db, std::int64_t sweep_id, bool with_metrics) {
                 {"extrapolation", json()}};
     if (auto p = extrapolation(predictions, r.id)) {
       const json detail = json::parse(p->result_json, nullptr, false);
-      row["extrapolation"] = {{"loss", or_null(p->loss)},
-                              {"loss_lo", or_null(p->loss_lo)},
-                              {"loss_hi", or_null(p->loss_hi)},
-                              {"final_step", detail.is_object() ? detail.value("final_step", json())
-                                                                : json()},
-                              {"model", detail.is_object() ? detail.value("model", json())
-                                                           : json()}};
+      row["extrapolation"] = {
+          {"loss", or_null(p->loss)},
+          {"loss_lo", or_null(p->loss_lo)},
+          {"loss_hi", or_null(p->loss_hi)},
+          {"final_step", detail.is_object() ? detail.value("final_step", json()) : json()},
+          {"model", detail.is_object() ? detail.value("model", json()) : json()}};
     }
     if (with_metrics) row["metrics"] = metrics_json(db, r.id);
     out.push_back(std::move(row));
@@ -100,26 +99,58 @@ json runs_json(db::Database& db, std::int64_t sweep_id, bool with_metrics) {
 
 Table runs_table(db::Database& db, std::int64_t sweep_id) {
   const auto predictions = db::list_predictions(db, std::nullopt);
-  Table t({"run_id", "name", "status", "params", "non_embedding_params", "tokens", "flops",
-           "budget_flops", "unique_tokens", "final_train_loss", "final_eval_loss", "attempts",
-           "failures", "host", "device", "started_at", "ended_at", "last_error",
-           "diverged_step", "run_dir", "extrapolated_loss", "extrapolated_loss_lo",
-           "extrapolated_loss_hi", "config"});
+  Table t({"run_id",
+           "name",
+           "status",
+           "params",
+           "non_embedding_params",
+           "tokens",
+           "flops",
+           "budget_flops",
+           "unique_tokens",
+           "final_train_loss",
+           "final_eval_loss",
+           "attempts",
+           "failures",
+           "host",
+           "device",
+           "started_at",
+           "ended_at",
+           "last_error",
+           "diverged_step",
+           "run_dir",
+           "extrapolated_loss",
+           "extrapolated_loss_lo",
+           "extrapolated_loss_hi",
+           "config"});
   for (const db::RunStatus& s : db::run_statuses(db, sweep_id)) {
     const db::RunRecord& r = s.run;
     const auto p = extrapolation(predictions, r.id);
-    t.add_row({Cell::integer(r.id), Cell::text(r.name), Cell::text(r.status), Cell::si(r.params),
-               number_cell(r.non_embedding_params), Cell::si(r.tokens), Cell::si(r.flops),
-               number_cell(r.budget_flops), number_cell(r.unique_tokens),
-               number_cell(r.final_train_loss), number_cell(r.final_eval_loss),
-               Cell::integer(r.attempts), Cell::integer(s.lifecycle.failures), text_cell(r.host),
-               text_cell(r.device), text_cell(r.started_at), text_cell(r.ended_at),
-               text_cell(r.last_error),
-               s.lifecycle.diverged_step ? Cell::integer(*s.lifecycle.diverged_step)
-                                         : Cell::text(""),
-               text_cell(s.lifecycle.run_dir), number_cell(p ? p->loss : std::nullopt),
-               number_cell(p ? p->loss_lo : std::nullopt),
-               number_cell(p ? p->loss_hi : std::nullopt), Cell::text(r.config_json)});
+    t.add_row(
+        {Cell::integer(r.id),
+         Cell::text(r.name),
+         Cell::text(r.status),
+         Cell::si(r.params),
+         number_cell(r.non_embedding_params),
+         Cell::si(r.tokens),
+         Cell::si(r.flops),
+         number_cell(r.budget_flops),
+         number_cell(r.unique_tokens),
+         number_cell(r.final_train_loss),
+         number_cell(r.final_eval_loss),
+         Cell::integer(r.attempts),
+         Cell::integer(s.lifecycle.failures),
+         text_cell(r.host),
+         text_cell(r.device),
+         text_cell(r.started_at),
+         text_cell(r.ended_at),
+         text_cell(r.last_error),
+         s.lifecycle.diverged_step ? Cell::integer(*s.lifecycle.diverged_step) : Cell::text(""),
+         text_cell(s.lifecycle.run_dir),
+         number_cell(p ? p->loss : std::nullopt),
+         number_cell(p ? p->loss_lo : std::nullopt),
+         number_cell(p ? p->loss_hi : std::nullopt),
+         Cell::text(r.config_json)});
   }
   return t;
 }
@@ -136,8 +167,8 @@ Table metrics_table(db::Database& db, std::int64_t sweep_id) {
 }
 
 Table status_table(db::Database& db, std::int64_t sweep_id) {
-  Table t({"run_id", "name", "status", "params", "tokens", "progress", "tokens_per_s",
-           "train_loss", "eval_loss", "attempts", "note"});
+  Table t({"run_id", "name", "status", "params", "tokens", "progress", "tokens_per_s", "train_loss",
+           "eval_loss", "attempts", "note"});
   for (const db::RunStatus& s : db::run_statuses(db, sweep_id)) {
     const db::RunRecord& r = s.run;
     const std::int64_t steps = planned_steps(r.config_json);

@@ -90,8 +90,8 @@ std::string expand_template(const std::string& text,
     } else if (c == '{') {
       const std::size_t close = text.find('}', i);
       if (close == std::string::npos)
-        throw InputError(fmt::format("{}: unclosed '{{' at character {} of '{}'", what, i + 1,
-                                     text));
+        throw InputError(
+            fmt::format("{}: unclosed '{{' at character {} of '{}'", what, i + 1, text));
       const std::string name = text.substr(i + 1, close - i - 1);
       const auto found = values.find(name);
       if (found == values.end()) {

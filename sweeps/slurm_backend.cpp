@@ -2,10 +2,10 @@
 
 #include <sys/wait.h>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <map>
 #include <set>
@@ -128,7 +128,8 @@ class SlurmBackend final : public DispatchBackend {
   }
 
   void cancel_all() override {
-    for (const auto& [id, t] : tasks_) capture(fmt::format("{} {}", o_.scancel, shell_quote(t.job)));
+    for (const auto& [id, t] : tasks_)
+      capture(fmt::format("{} {}", o_.scancel, shell_quote(t.job)));
   }
 
   bool adopt(const Task& task, const std::string& job) override {
@@ -150,10 +151,10 @@ class SlurmBackend final : public DispatchBackend {
   std::string submit(const std::vector<Task>& batch) {
     const fs::path dir = fs::path(batch.front().run_dir).parent_path() / ".slurm";
     fs::create_directories(dir);
-    const std::string stamp = fmt::format(
-        "{}", std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count());
+    const std::string stamp =
+        fmt::format("{}", std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
     const fs::path list = dir / ("tasks-" + stamp + ".txt");
     const fs::path script = dir / ("array-" + stamp + ".sh");
     {
@@ -178,13 +179,11 @@ class SlurmBackend final : public DispatchBackend {
              "exit \"$code\"\n";
     }
     fs::permissions(script, fs::perms::owner_all, fs::perm_options::add);
-    std::string cmd = fmt::format("{} --parsable --array=0-{}{} -J {} -o {} -D {}", o_.sbatch,
-                                  batch.size() - 1,
-                                  o_.max_concurrent > 0 ? fmt::format("%{}", o_.max_concurrent)
-                                                        : std::string(),
-                                  shell_quote("scalelab-" + batch.front().spec.sweep),
-                                  shell_quote((dir / "slurm-%A_%a.out").string()),
-                                  shell_quote(dir.string()));
+    std::string cmd =
+        fmt::format("{} --parsable --array=0-{}{} -J {} -o {} -D {}", o_.sbatch, batch.size() - 1,
+                    o_.max_concurrent > 0 ? fmt::format("%{}", o_.max_concurrent) : std::string(),
+                    shell_quote("scalelab-" + batch.front().spec.sweep),
+                    shell_quote((dir / "slurm-%A_%a.out").string()), shell_quote(dir.string()));
     if (!o_.partition.empty()) cmd += fmt::format(" -p {}", shell_quote(o_.partition));
     if (!o_.time_limit.empty()) cmd += fmt::format(" -t {}", shell_quote(o_.time_limit));
     if (o_.gpus_per_task > 0) cmd += fmt::format(" --gpus-per-task={}", o_.gpus_per_task);

@@ -16,14 +16,14 @@
 namespace scalelab::sweeps {
 
 struct SlurmOptions {
-  std::string partition;       // -p; empty: the cluster's default partition
-  std::string time_limit;      // -t, e.g. "04:00:00"; empty: the partition's default
-  int gpus_per_task = 0;       // --gpus-per-task (and the worker trains on "cuda"); 0: CPU
-  int cpus_per_task = 1;       // -c; the worker's CPU threads
-  int max_concurrent = 0;      // the %K of --array; 0: no cap
-  std::string mem;             // --mem, e.g. "8G"; empty: the partition's default
+  std::string partition;                // -p; empty: the cluster's default partition
+  std::string time_limit;               // -t, e.g. "04:00:00"; empty: the partition's default
+  int gpus_per_task = 0;                // --gpus-per-task (and the worker trains on "cuda"); 0: CPU
+  int cpus_per_task = 1;                // -c; the worker's CPU threads
+  int max_concurrent = 0;               // the %K of --array; 0: no cap
+  std::string mem;                      // --mem, e.g. "8G"; empty: the partition's default
   std::vector<std::string> extra_args;  // passed to sbatch as they are (e.g. "--account=x")
-  std::string executable;      // scalelab on the compute nodes; empty: this executable
+  std::string executable;               // scalelab on the compute nodes; empty: this executable
   std::string sbatch = "sbatch", squeue = "squeue", sacct = "sacct", scancel = "scancel";
   // Runs submitted at once: the coordinator fills this many slots per round.
   int max_submit = 1000;

@@ -94,8 +94,8 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& sourc
   if (root.IsNull()) return c;
   r.check_keys(root, "",
                {"budgets", "rule", "tokens_per_param", "grid", "span", "arch", "vocab_size",
-                "seq_len", "tied_embeddings", "min_aspect", "max_aspect", "hardware", "mfu",
-                "data", "hyperparameters", "divergence", "backend"});
+                "seq_len", "tied_embeddings", "min_aspect", "max_aspect", "hardware", "mfu", "data",
+                "hyperparameters", "divergence", "backend"});
   PlanOptions& p = c.plan;
   r.get(root, "mfu", "", p.mfu, "a number in (0, 1]");
   try {
@@ -200,8 +200,8 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& sourc
   if (const YAML::Node b = root["backend"]; b.IsDefined() && !b.IsNull()) {
     const std::string path = "backend";
     r.check_keys(b, path,
-                 {"kind", "workers", "threads", "retries", "train_fraction", "runs_dir",
-                  "command", "slurm"});
+                 {"kind", "workers", "threads", "retries", "train_fraction", "runs_dir", "command",
+                  "slurm"});
     BackendConfig& bc = c.backend;
     r.get(b, "kind", path, bc.kind, "local, command or slurm");
     if (bc.kind != "local" && bc.kind != "command" && bc.kind != "slurm")
@@ -226,8 +226,8 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& sourc
     if (const YAML::Node s = b["slurm"]; s.IsDefined() && !s.IsNull()) {
       const std::string sp = "backend.slurm";
       r.check_keys(s, sp,
-                   {"partition", "time_limit", "gpus_per_task", "cpus_per_task",
-                    "max_concurrent", "mem", "extra_args", "executable"});
+                   {"partition", "time_limit", "gpus_per_task", "cpus_per_task", "max_concurrent",
+                    "mem", "extra_args", "executable"});
       SlurmOptions& so = bc.slurm;
       r.get(s, "partition", sp, so.partition, "a partition name");
       r.get(s, "time_limit", sp, so.time_limit, "a Slurm time such as \"04:00:00\"");
@@ -279,18 +279,17 @@ namespace scalelab::sweeps {
 std::string sweep_config_yaml(const db::SweepRecord& sweep) {
   if (auto text = saved_config_text(sweep)) return *text;
   const nlohmann::json doc = nlohmann::json::parse(sweep.config_json, nullptr, false);
-  std::string out = fmt::format("# sweep '{}' ({}), created {}\n", sweep.name, sweep.source,
-                                sweep.created_at);
+  std::string out =
+      fmt::format("# sweep '{}' ({}), created {}\n", sweep.name, sweep.source, sweep.created_at);
   if (!doc.is_object() || !doc.contains("options") || !doc["options"].is_object()) {
     out += "# no plan options stored: " + sweep.config_json + "\n";
     return out;
   }
   const nlohmann::json& o = doc["options"];
   // Keys as parse_sweep_config reads them; the plan's "rule" JSON holds the rule's name.
-  static const char* kKeys[] = {"budgets",  "rule",       "tokens_per_param", "grid",
-                                "span",     "arch",       "vocab_size",       "seq_len",
-                                "min_aspect", "max_aspect", "hardware",       "mfu",
-                                "data"};
+  static const char* kKeys[] = {
+      "budgets", "rule",       "tokens_per_param", "grid",     "span", "arch", "vocab_size",
+      "seq_len", "min_aspect", "max_aspect",       "hardware", "mfu",  "data"};
   for (const char* key : kKeys) {
     if (!o.contains(key)) continue;
     const nlohmann::json& v = o[key];

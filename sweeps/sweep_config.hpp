@@ -54,13 +54,13 @@
 namespace scalelab::sweeps {
 
 struct BackendConfig {
-  std::string kind = "local";  // local, command, slurm
-  int workers = 0;             // 0: one per GPU, else 1 (command: 1)
-  int threads = 0;             // CPU threads per worker; 0: cores / workers
-  int retries = 2;             // crashed attempts retried per run
-  double train_fraction = 1;   // early-stop mode
+  std::string kind = "local";           // local, command, slurm
+  int workers = 0;                      // 0: one per GPU, else 1 (command: 1)
+  int threads = 0;                      // CPU threads per worker; 0: cores / workers
+  int retries = 2;                      // crashed attempts retried per run
+  double train_fraction = 1;            // early-stop mode
   std::optional<std::string> runs_dir;  // default: scalelab-runs beside the database
-  std::string command;         // the command backend's template
+  std::string command;                  // the command backend's template
   SlurmOptions slurm;
 };
 

@@ -10,9 +10,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "fitting/learning_curve.hpp"
 #include "lib/error.hpp"
 #include "sweeps/dispatch.hpp"
-#include "fitting/learning_curve.hpp"
 #include "sweeps/metrics_jsonl.hpp"
 #include "trainer/schedule.hpp"
 #include "trainer/train.hpp"
@@ -41,9 +41,9 @@ trainer::TrainConfig train_config_for(const RunSpec& s, const std::string& run_d
   c.seed = s.hp.seed;
   c.eval_every = s.hp.eval_every;
   c.checkpoint_every = s.hp.checkpoint_every;
-  c.stop_fraction = s.hp.total_steps > 0 ? static_cast<double>(s.stop_steps) /
-                                               static_cast<double>(s.hp.total_steps)
-                                         : 1.0;
+  c.stop_fraction = s.hp.total_steps > 0
+                        ? static_cast<double>(s.stop_steps) / static_cast<double>(s.hp.total_steps)
+                        : 1.0;
   c.device = s.device;
   c.threads = s.threads;
   c.out_dir = run_dir;
@@ -72,8 +72,7 @@ void write_extrapolation(const trainer::TrainConfig& config, const RunSpec& spec
       points.push_back({r.step, *r.train_loss});
   }
   const std::int64_t total = config.total_steps();
-  fitting::LrSchedule schedule(
-      trainer::planned_learning_rates(config.resolved_schedule(), total));
+  fitting::LrSchedule schedule(trainer::planned_learning_rates(config.resolved_schedule(), total));
   fitting::LearningCurveOptions options;
   options.bootstrap = 100;  // a few seconds at most; the interval is a lower bound anyway
   options.threads = std::max(1, spec.threads);
@@ -107,8 +106,7 @@ int run_worker(const std::string& run_dir) {
     std::ifstream in(spec_path);
     if (!in) throw InputError(fmt::format("{}: cannot read the run's spec", spec_path.string()));
     const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded())
-      throw InputError(fmt::format("{}: not valid JSON", spec_path.string()));
+    if (doc.is_discarded()) throw InputError(fmt::format("{}: not valid JSON", spec_path.string()));
     RunSpec spec;
     try {
       spec = doc.get<RunSpec>();

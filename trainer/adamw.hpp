@@ -3,9 +3,9 @@
 // against them.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <algorithm>
 #include <span>
 #include <vector>
 
@@ -21,7 +21,7 @@ double l2_norm(std::span<const T> x) {
   const std::int64_t n = static_cast<std::int64_t>(x.size());
   const std::int64_t chunks = (n + kChunk - 1) / kChunk;
   std::vector<double> partial(static_cast<std::size_t>(chunks), 0.0);
-#pragma omp parallel for schedule(static) if(n >= (1 << 16))
+#pragma omp parallel for schedule(static) if (n >= (1 << 16))
   for (std::int64_t k = 0; k < chunks; ++k) {
     double s = 0;
     const std::int64_t end = std::min(n, (k + 1) * kChunk);
@@ -34,9 +34,8 @@ double l2_norm(std::span<const T> x) {
 }
 
 template <typename T>
-void adamw_update(std::span<T> params, std::span<const T> grads, std::span<T> m,
-                  std::span<T> v, std::span<const std::uint8_t> decay_mask,
-                  const AdamWStep& s) {
+void adamw_update(std::span<T> params, std::span<const T> grads, std::span<T> m, std::span<T> v,
+                  std::span<const std::uint8_t> decay_mask, const AdamWStep& s) {
   const AdamWOptions& o = s.options;
   const double bc1 = 1.0 - std::pow(o.beta1, static_cast<double>(s.step));
   const double bc2 = 1.0 - std::pow(o.beta2, static_cast<double>(s.step));
@@ -45,7 +44,7 @@ void adamw_update(std::span<T> params, std::span<const T> grads, std::span<T> m,
   const T wd = static_cast<T>(o.weight_decay), scale = static_cast<T>(s.grad_scale);
   const T inv_bc1 = static_cast<T>(1.0 / bc1), inv_bc2 = static_cast<T>(1.0 / bc2);
   const std::int64_t n = static_cast<std::int64_t>(params.size());
-#pragma omp parallel for schedule(static) if(n >= (1 << 15))
+#pragma omp parallel for schedule(static) if (n >= (1 << 15))
   for (std::int64_t i = 0; i < n; ++i) {
     const T g = grads[i] * scale;
     m[i] = b1 * m[i] + (T(1) - b1) * g;

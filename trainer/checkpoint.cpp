@@ -22,8 +22,7 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& c) {
   const std::uint64_t meta_len = meta.size(), n = c.params.size();
   bool ok = c.adam_m.size() == n && c.adam_v.size() == n;
   ok = ok && std::fwrite(kMagic, 1, 8, f) == 8 && std::fwrite(&meta_len, 8, 1, f) == 1 &&
-       std::fwrite(meta.data(), 1, meta.size(), f) == meta.size() &&
-       std::fwrite(&n, 8, 1, f) == 1;
+       std::fwrite(meta.data(), 1, meta.size(), f) == meta.size() && std::fwrite(&n, 8, 1, f) == 1;
   for (const auto* v : {&c.params, &c.adam_m, &c.adam_v})
     ok = ok && std::fwrite(v->data(), sizeof(float), n, f) == n;
   ok = ok && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
@@ -38,7 +37,8 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& c) {
 Checkpoint read_checkpoint(const std::filesystem::path& path) {
   const std::string name = path.string();
   std::FILE* f = std::fopen(name.c_str(), "rb");
-  if (!f) throw InputError(fmt::format("{}: cannot open checkpoint ({})", name, std::strerror(errno)));
+  if (!f)
+    throw InputError(fmt::format("{}: cannot open checkpoint ({})", name, std::strerror(errno)));
   auto fail = [&](const std::string& what) {
     std::fclose(f);
     throw InputError(fmt::format("{}: {}", name, what));

@@ -24,8 +24,8 @@ fs::path cache_directory() {
 
 std::string builtin_corpus_text(std::string_view name) {
   if (!is_builtin_corpus(name))
-    throw InputError(fmt::format("--data {}: unknown built-in corpus (accepted: {})", name,
-                                 kBuiltinCorpus));
+    throw InputError(
+        fmt::format("--data {}: unknown built-in corpus (accepted: {})", name, kBuiltinCorpus));
   std::FILE* p = ::popen("bible -f 'Gen1:1-Rev22:21' 2>/dev/null", "r");
   if (!p) throw Error("cannot run the `bible` program (install bible-kjv, bible-kjv-text)");
   std::string raw;
@@ -34,9 +34,10 @@ std::string builtin_corpus_text(std::string_view name) {
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) raw.append(buf, n);
   const int status = ::pclose(p);
   if (status != 0 || raw.size() < 1000000)
-    throw Error(fmt::format("`bible -f 'Gen1:1-Rev22:21'` failed (status {}, {} bytes): install "
-                            "the bible-kjv and bible-kjv-text packages (scripts/install_deps.sh)",
-                            status, raw.size()));
+    throw Error(
+        fmt::format("`bible -f 'Gen1:1-Rev22:21'` failed (status {}, {} bytes): install "
+                    "the bible-kjv and bible-kjv-text packages (scripts/install_deps.sh)",
+                    status, raw.size()));
   // Each line is "<Book><chapter>:<verse> <text>": drop everything up to the first space.
   std::string text;
   text.reserve(raw.size());

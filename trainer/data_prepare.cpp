@@ -84,7 +84,8 @@ std::vector<std::uint16_t> encode_bpe(const sentencepiece::SentencePieceProcesso
     std::size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
     const auto status = sp.Encode(std::string_view(text).substr(pos, end - pos), &ids);
-    if (!status.ok()) throw Error(fmt::format("SentencePiece encode failed: {}", status.ToString()));
+    if (!status.ok())
+      throw Error(fmt::format("SentencePiece encode failed: {}", status.ToString()));
     for (int id : ids) out.push_back(static_cast<std::uint16_t>(id));
     out.push_back(static_cast<std::uint16_t>(sp.eos_id()));
     pos = end + 1;
@@ -107,10 +108,11 @@ PrepareResult prepare_text(const std::string& text, const std::vector<std::strin
   std::string train, val;
   split(text, o.val_fraction, train, val);
   if (train.empty() || val.empty())
-    throw InputError(fmt::format("the input text ({} bytes) is too short for a train and a val "
-                                 "split (blocks of {} bytes; give at least {} bytes)",
-                                 text.size(), kBlockBytes,
-                                 kBlockBytes * std::max<std::int64_t>(2, std::llround(1.0 / o.val_fraction))));
+    throw InputError(
+        fmt::format("the input text ({} bytes) is too short for a train and a val "
+                    "split (blocks of {} bytes; give at least {} bytes)",
+                    text.size(), kBlockBytes,
+                    kBlockBytes * std::max<std::int64_t>(2, std::llround(1.0 / o.val_fraction))));
   PrepareResult r;
   r.text_bytes = static_cast<std::int64_t>(text.size());
   std::vector<std::uint16_t> train_tokens, val_tokens;
@@ -135,7 +137,8 @@ PrepareResult prepare_text(const std::string& text, const std::vector<std::strin
       throw InputError(fmt::format("SentencePiece BPE training failed: {}", status.ToString()));
     if (o.progress) o.progress("training BPE", 1.0);
     sentencepiece::SentencePieceProcessor sp;
-    if (!sp.LoadFromSerializedProto(model_proto).ok()) throw Error("SentencePiece: cannot load the trained model");
+    if (!sp.LoadFromSerializedProto(model_proto).ok())
+      throw Error("SentencePiece: cannot load the trained model");
     r.vocab_size = sp.GetPieceSize();
     train_tokens = encode_bpe(sp, train, o, "encoding train");
     val_tokens = encode_bpe(sp, val, o, "encoding val");

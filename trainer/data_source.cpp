@@ -21,9 +21,10 @@ class MarkovData final : public DataSource {
   explicit MarkovData(const MarkovOptions& o) : source_(o) {}
   std::string description() const override {
     const auto& o = source_.options();
-    return fmt::format("synthetic Markov source (V {}, order {}, branching {}, seed {}, entropy "
-                       "rate {:.4f} nats/token)",
-                       o.vocab_size, o.order, o.branching, o.seed, source_.entropy_rate());
+    return fmt::format(
+        "synthetic Markov source (V {}, order {}, branching {}, seed {}, entropy "
+        "rate {:.4f} nats/token)",
+        o.vocab_size, o.order, o.branching, o.seed, source_.entropy_rate());
   }
   int vocab_size() const override { return source_.options().vocab_size; }
   std::optional<double> entropy_rate() const override { return source_.entropy_rate(); }
@@ -56,8 +57,11 @@ class TokenDirectoryData final : public DataSource {
  public:
   TokenDirectoryData(const std::filesystem::path& dir, int vocab, std::string tokenizer,
                      int seq_len)
-      : dir_(dir), vocab_(vocab), tokenizer_(std::move(tokenizer)),
-        train_(dir / "train.bin", vocab), val_(dir / "val.bin", vocab) {
+      : dir_(dir),
+        vocab_(vocab),
+        tokenizer_(std::move(tokenizer)),
+        train_(dir / "train.bin", vocab),
+        val_(dir / "val.bin", vocab) {
     for (const TokenFile* f : {&train_, &val_})
       if (f->size() < static_cast<std::size_t>(seq_len) + 1)
         throw InputError(fmt::format("{}: {} tokens, fewer than one window of seq_len + 1 = {}",
@@ -100,22 +104,26 @@ std::unique_ptr<DataSource> make_markov_data(const MarkovOptions& options) {
 std::unique_ptr<DataSource> open_token_directory(const std::filesystem::path& dir,
                                                  int vocab_size_hint, int seq_len) {
   if (!std::filesystem::is_directory(dir))
-    throw InputError(fmt::format("--data {}: not a directory (expected one holding train.bin and "
-                                 "val.bin, as `scalelab data prepare` writes)",
-                                 dir.string()));
+    throw InputError(
+        fmt::format("--data {}: not a directory (expected one holding train.bin and "
+                    "val.bin, as `scalelab data prepare` writes)",
+                    dir.string()));
   int vocab = vocab_size_hint;
   std::string tokenizer = "unknown";
   const auto meta_path = dir / "meta.json";
   if (std::filesystem::exists(meta_path)) {
     std::ifstream in(meta_path);
     const auto meta = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (meta.is_discarded() || !meta.contains("vocab_size") || !meta["vocab_size"].is_number_integer())
-      throw InputError(fmt::format("{}: not valid JSON with an integer vocab_size", meta_path.string()));
+    if (meta.is_discarded() || !meta.contains("vocab_size") ||
+        !meta["vocab_size"].is_number_integer())
+      throw InputError(
+          fmt::format("{}: not valid JSON with an integer vocab_size", meta_path.string()));
     vocab = meta["vocab_size"].get<int>();
     tokenizer = meta.value("tokenizer", "unknown");
   }
   if (vocab < 2 || vocab > 65536)
-    throw InputError(fmt::format("{}: vocabulary size {} (accepted: 2 to 65536)", dir.string(), vocab));
+    throw InputError(
+        fmt::format("{}: vocabulary size {} (accepted: 2 to 65536)", dir.string(), vocab));
   return std::make_unique<TokenDirectoryData>(dir, vocab, tokenizer, seq_len);
 }
 

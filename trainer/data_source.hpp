@@ -24,8 +24,8 @@ class DataSource {
   // Exact entropy rate in nats per token when the source knows it (synthetic).
   virtual std::optional<double> entropy_rate() const { return std::nullopt; }
   // rows × (seq_len + 1) training tokens for micro-batch `micro` of optimizer step `step`.
-  virtual void train_batch(std::uint64_t seed, std::int64_t step, int micro, int rows,
-                           int seq_len, std::int32_t* out) const = 0;
+  virtual void train_batch(std::uint64_t seed, std::int64_t step, int micro, int rows, int seq_len,
+                           std::int32_t* out) const = 0;
   // rows × (seq_len + 1) held-out tokens for evaluation batch `index`.
   virtual void eval_batch(int index, int rows, int seq_len, std::int32_t* out) const = 0;
 };

@@ -20,9 +20,10 @@ MarkovSource::MarkovSource(const MarkovOptions& o) : options_(o) {
                                  o.branching, o.vocab_size));
   const double contexts = std::pow(static_cast<double>(o.vocab_size), o.order);
   if (contexts > (1 << 22))
-    throw InputError(fmt::format("synthetic source: vocab_size^order = {} contexts (accepted: "
-                                 "at most 4194304)",
-                                 contexts));
+    throw InputError(
+        fmt::format("synthetic source: vocab_size^order = {} contexts (accepted: "
+                    "at most 4194304)",
+                    contexts));
   contexts_ = static_cast<std::int64_t>(std::llround(contexts));
   const int m = o.branching, V = o.vocab_size;
   next_.resize(contexts_ * m);

@@ -14,9 +14,9 @@ namespace scalelab::trainer {
 // model learns to within about 2% of the entropy rate in 2e6 tokens (the trainer issue's
 // acceptance run); larger vocabularies or orders make harder languages.
 struct MarkovOptions {
-  int vocab_size = 8;  // V
-  int order = 2;       // k: V^k contexts (at most 2^22)
-  int branching = 4;   // successors per context, 1..V
+  int vocab_size = 8;         // V
+  int order = 2;              // k: V^k contexts (at most 2^22)
+  int branching = 4;          // successors per context, 1..V
   std::uint64_t seed = 1234;  // the language itself (not the training seed)
 };
 
@@ -37,9 +37,9 @@ class MarkovSource {
  private:
   MarkovOptions options_;
   std::int64_t contexts_ = 0;
-  std::vector<std::int32_t> next_;    // contexts × branching successor ids
-  std::vector<double> cumulative_;    // contexts × branching cumulative probabilities
-  std::vector<double> stationary_;    // π over contexts
+  std::vector<std::int32_t> next_;  // contexts × branching successor ids
+  std::vector<double> cumulative_;  // contexts × branching cumulative probabilities
+  std::vector<double> stationary_;  // π over contexts
   std::vector<double> stationary_cdf_;
   double entropy_rate_ = 0;
 };

@@ -109,11 +109,11 @@ std::string ConsoleProgressSink::eta(std::int64_t step) const {
 }
 
 void ConsoleProgressSink::on_step(const StepMetrics& m) {
-  const std::string line = fmt::format(
-      "step {}/{} | loss {:.4f}{} | lr {:.2e} | grad norm {:.3f} | {} tok/s | ETA {}", m.step,
-      start_.total_steps, m.train_loss,
-      last_eval_ >= 0 ? fmt::format(" | eval {:.4f}", last_eval_) : std::string(), m.lr,
-      m.grad_norm, format_si(m.tokens_per_s), eta(m.step));
+  const std::string line =
+      fmt::format("step {}/{} | loss {:.4f}{} | lr {:.2e} | grad norm {:.3f} | {} tok/s | ETA {}",
+                  m.step, start_.total_steps, m.train_loss,
+                  last_eval_ >= 0 ? fmt::format(" | eval {:.4f}", last_eval_) : std::string(), m.lr,
+                  m.grad_norm, format_si(m.tokens_per_s), eta(m.step));
   if (live_) {
     fmt::print(out_, "\r{}\x1b[K", line);
     line_open_ = true;

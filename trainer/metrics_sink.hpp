@@ -13,7 +13,7 @@
 namespace scalelab::trainer {
 
 struct RunStart {
-  std::string description;     // model, data and device in one line
+  std::string description;      // model, data and device in one line
   std::int64_t first_step = 1;  // > 1 when resuming from a checkpoint
   std::int64_t total_steps = 0;
   std::int64_t total_tokens = 0;  // tokens the run will have seen at total_steps
@@ -23,7 +23,7 @@ struct RunStart {
 struct StepMetrics {
   std::int64_t step = 0;
   std::int64_t tokens = 0;
-  double train_loss = 0;    // mean over the step's batch (all micro-batches)
+  double train_loss = 0;  // mean over the step's batch (all micro-batches)
   double lr = 0;
   double grad_norm = 0;     // before clipping
   double tokens_per_s = 0;  // of this step

@@ -39,8 +39,7 @@ class LayoutBuilder {
 ModelLayout model_layout(const ModelShape& s) {
   ModelLayout m;
   LayoutBuilder b(m);
-  const std::int64_t V = s.vocab_size, T = s.seq_len, d = s.d_model, a = s.d_attn(),
-                     f = s.d_ff;
+  const std::int64_t V = s.vocab_size, T = s.seq_len, d = s.d_model, a = s.d_attn(), f = s.d_ff;
   const double residual_std = kInitStd / std::sqrt(2.0 * s.n_layer);
   const bool gpt2 = s.arch == Arch::kGpt2;
   m.wte = b.matrix("wte", V, d, kInitStd);

@@ -36,10 +36,10 @@ struct TensorInfo {
 // Offsets of one block's tensors; -1 where the family has no such tensor.
 struct LayerOffsets {
   std::int64_t norm1_w = -1, norm1_b = -1;
-  std::int64_t qkv_w = -1, qkv_b = -1;  // (3a, d): gpt2 qkv.w, llama wq|wk|wv
+  std::int64_t qkv_w = -1, qkv_b = -1;    // (3a, d): gpt2 qkv.w, llama wq|wk|wv
   std::int64_t proj_w = -1, proj_b = -1;  // (d, a): gpt2 proj.w, llama wo
   std::int64_t norm2_w = -1, norm2_b = -1;
-  std::int64_t fc_w = -1, fc_b = -1;  // gpt2 fc.w (f, d); llama w1|w3 (2f, d)
+  std::int64_t fc_w = -1, fc_b = -1;            // gpt2 fc.w (f, d); llama w1|w3 (2f, d)
   std::int64_t fc_proj_w = -1, fc_proj_b = -1;  // (d, f): gpt2 fc_proj.w, llama w2
 };
 

@@ -12,9 +12,12 @@ namespace scalelab::trainer {
 
 std::string_view schedule_name(ScheduleKind kind) {
   switch (kind) {
-    case ScheduleKind::kWsd: return "wsd";
-    case ScheduleKind::kConstant: return "constant";
-    default: return "cosine";
+    case ScheduleKind::kWsd:
+      return "wsd";
+    case ScheduleKind::kConstant:
+      return "constant";
+    default:
+      return "cosine";
   }
 }
 
@@ -32,9 +35,11 @@ void validate(const ScheduleOptions& o, std::int64_t total_steps) {
   if (o.warmup_steps < 0)
     throw InputError(fmt::format("--warmup-steps: {} (accepted: >= 0)", o.warmup_steps));
   if (!(o.final_lr_fraction >= 0 && o.final_lr_fraction <= 1))
-    throw InputError(fmt::format("--final-lr-fraction: {} (accepted: 0 to 1)", o.final_lr_fraction));
+    throw InputError(
+        fmt::format("--final-lr-fraction: {} (accepted: 0 to 1)", o.final_lr_fraction));
   if (!(o.cooldown_fraction >= 0 && o.cooldown_fraction <= 1))
-    throw InputError(fmt::format("--cooldown-fraction: {} (accepted: 0 to 1)", o.cooldown_fraction));
+    throw InputError(
+        fmt::format("--cooldown-fraction: {} (accepted: 0 to 1)", o.cooldown_fraction));
   if (total_steps < 1)
     throw InputError(fmt::format("schedule: {} total steps (accepted: >= 1)", total_steps));
 }
@@ -45,7 +50,8 @@ double learning_rate(const ScheduleOptions& o, std::int64_t step, std::int64_t t
   if (step <= o.warmup_steps) return peak * static_cast<double>(step) / o.warmup_steps;
   const double floor = o.final_lr_fraction * peak;
   switch (o.kind) {
-    case ScheduleKind::kConstant: return peak;
+    case ScheduleKind::kConstant:
+      return peak;
     case ScheduleKind::kCosine: {
       const std::int64_t span = total - o.warmup_steps;
       if (span <= 0) return peak;

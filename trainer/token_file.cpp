@@ -31,9 +31,10 @@ TokenFile::TokenFile(const std::filesystem::path& path, int vocab_size) : path_(
   const auto bytes = static_cast<std::size_t>(st.st_size);
   if (bytes < kHeaderBytes) {
     ::close(fd);
-    throw InputError(fmt::format("{}: truncated header ({} bytes, a token file starts with a "
-                                 "{}-byte header)",
-                                 name, bytes, kHeaderBytes));
+    throw InputError(
+        fmt::format("{}: truncated header ({} bytes, a token file starts with a "
+                    "{}-byte header)",
+                    name, bytes, kHeaderBytes));
   }
   map_ = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
@@ -59,19 +60,20 @@ TokenFile::TokenFile(const std::filesystem::path& path, int vocab_size) : path_(
   const auto count = static_cast<std::size_t>(header[2]);
   const std::size_t expected = kHeaderBytes + count * sizeof(std::uint16_t);
   if (bytes < expected)
-    fail(fmt::format("truncated: the header promises {} tokens ({} bytes) but the file has {} "
-                     "bytes",
-                     count, expected, bytes));
+    fail(
+        fmt::format("truncated: the header promises {} tokens ({} bytes) but the file has {} "
+                    "bytes",
+                    count, expected, bytes));
   if (bytes > expected)
-    fail(fmt::format("{} trailing bytes after the {} tokens the header promises",
-                     bytes - expected, count));
+    fail(fmt::format("{} trailing bytes after the {} tokens the header promises", bytes - expected,
+                     count));
   tokens_ = reinterpret_cast<const std::uint16_t*>(static_cast<const char*>(map_) + kHeaderBytes);
   count_ = count;
   if (vocab_size > 0)
     for (std::size_t i = 0; i < count_; ++i)
       if (tokens_[i] >= vocab_size)
-        fail(fmt::format("token {} at index {} is out of range (vocabulary size {})", tokens_[i],
-                         i, vocab_size));
+        fail(fmt::format("token {} at index {} is out of range (vocabulary size {})", tokens_[i], i,
+                         vocab_size));
 }
 
 TokenFile::~TokenFile() {
@@ -89,11 +91,10 @@ void write_token_file(const std::filesystem::path& path, std::span<const std::ui
   const std::string tmp = path.string() + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw Error(fmt::format("{}: cannot create ({})", tmp, std::strerror(errno)));
-  const bool ok = std::fwrite(header.data(), sizeof(std::int32_t), header.size(), f) ==
-                      header.size() &&
-                  std::fwrite(tokens.data(), sizeof(std::uint16_t), tokens.size(), f) ==
-                      tokens.size() &&
-                  std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  const bool ok =
+      std::fwrite(header.data(), sizeof(std::int32_t), header.size(), f) == header.size() &&
+      std::fwrite(tokens.data(), sizeof(std::uint16_t), tokens.size(), f) == tokens.size() &&
+      std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
   std::fclose(f);
   if (!ok) {
     std::remove(tmp.c_str());

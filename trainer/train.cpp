@@ -65,8 +65,8 @@ std::unique_ptr<DataSource> open_data(const TrainConfig& c) {
 // The config keys that must match for a resume to continue the same run.
 nlohmann::json identity(const TrainConfig& c) {
   nlohmann::json j = c;
-  for (const char* k : {"resume", "device", "threads", "out_dir", "eval_every",
-                        "checkpoint_every", "stop_fraction"})
+  for (const char* k : {"resume", "device", "threads", "out_dir", "eval_every", "checkpoint_every",
+                        "stop_fraction"})
     j.erase(k);
   return j;
 }
@@ -79,9 +79,10 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
   const ModelShape& shape = config.shape;
   const auto data = open_data(config);
   if (data->vocab_size() != shape.vocab_size)
-    throw InputError(fmt::format("--vocab: the model's vocabulary ({}) differs from the data's "
-                                 "({}: {})",
-                                 shape.vocab_size, data->vocab_size(), data->description()));
+    throw InputError(
+        fmt::format("--vocab: the model's vocabulary ({}) differs from the data's "
+                    "({}: {})",
+                    shape.vocab_size, data->vocab_size(), data->description()));
 
   const fs::path& dir = config.out_dir;
   const fs::path ckpt_file = checkpoint_path(dir);
@@ -89,7 +90,8 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
   if (config.resume && fs::exists(ckpt_file)) {
     resumed = read_checkpoint(ckpt_file);
     if (!resumed->meta.contains("config") || !resumed->meta.contains("step"))
-      throw InputError(fmt::format("{}: checkpoint metadata lacks config or step", ckpt_file.string()));
+      throw InputError(
+          fmt::format("{}: checkpoint metadata lacks config or step", ckpt_file.string()));
     TrainConfig stored;
     from_json(resumed->meta["config"], stored);
     const nlohmann::json a = identity(stored), b = identity(config);
@@ -97,14 +99,16 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
       std::string key = "?";
       for (const auto& [k, v] : a.items())
         if (!b.contains(k) || b[k] != v) key = k;
-      throw InputError(fmt::format("--resume: {} was written with a different {} (a resumed run "
-                                   "must keep the model, data and optimisation settings)",
-                                   ckpt_file.string(), key));
+      throw InputError(
+          fmt::format("--resume: {} was written with a different {} (a resumed run "
+                      "must keep the model, data and optimisation settings)",
+                      ckpt_file.string(), key));
     }
   } else if (!config.resume && (fs::exists(ckpt_file) || fs::exists(dir / "summary.json"))) {
-    throw InputError(fmt::format("--out {}: already holds a run (use --resume to continue it, or "
-                                 "another directory)",
-                                 dir.string()));
+    throw InputError(
+        fmt::format("--out {}: already holds a run (use --resume to continue it, or "
+                    "another directory)",
+                    dir.string()));
   }
 
   BackendOptions bo;
@@ -145,7 +149,8 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
   const int T = shape.seq_len, micro = config.micro_batch;
   const int n_micro = config.micro_batches_per_step();
   const std::int64_t eval_batches =
-      (config.eval_tokens + static_cast<std::int64_t>(micro) * T - 1) / (static_cast<std::int64_t>(micro) * T);
+      (config.eval_tokens + static_cast<std::int64_t>(micro) * T - 1) /
+      (static_cast<std::int64_t>(micro) * T);
   std::vector<std::int32_t> tokens(static_cast<std::size_t>(micro) * (T + 1));
 
   auto evaluate = [&]() {
@@ -200,7 +205,8 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
     AdamWStep update;
     update.step = step;
     update.lr = lr;
-    update.grad_scale = config.grad_clip > 0 && norm > config.grad_clip ? config.grad_clip / norm : 1.0;
+    update.grad_scale =
+        config.grad_clip > 0 && norm > config.grad_clip ? config.grad_clip / norm : 1.0;
     update.options = config.adamw;
     backend->adamw_step(update);
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -222,7 +228,8 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
       break;
     }
   }
-  if (step == stop && result.status == "done" && tokens_this_run == 0 && result.final_eval_loss == 0)
+  if (step == stop && result.status == "done" && tokens_this_run == 0 &&
+      result.final_eval_loss == 0)
     result.final_eval_loss = evaluate();
 
   result.flops = 6.0 * static_cast<double>(result.params) * static_cast<double>(result.tokens);

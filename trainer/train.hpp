@@ -23,19 +23,19 @@
 namespace scalelab::trainer {
 
 struct TrainResult {
-  std::string status = "done";  // "done", "diverged" (NaN/inf loss or gradient), "stopped"
-  std::string message;          // "diverged at step 12: train loss nan", ...
-  std::int64_t steps = 0;       // optimizer steps completed
-  std::int64_t total_steps = 0;  // planned (the schedule's length)
-  std::int64_t tokens = 0;      // training tokens seen
-  std::int64_t params = 0;      // count_params(shape).total
-  double flops = 0;             // 6·params·tokens
-  double final_train_loss = 0;  // loss of the last step
-  double final_eval_loss = 0;   // at the last step
-  double wall_time_s = 0;       // of this invocation (a resumed run counts from the resume)
-  double tokens_per_s = 0;      // tokens trained by this invocation / its wall time
+  std::string status = "done";         // "done", "diverged" (NaN/inf loss or gradient), "stopped"
+  std::string message;                 // "diverged at step 12: train loss nan", ...
+  std::int64_t steps = 0;              // optimizer steps completed
+  std::int64_t total_steps = 0;        // planned (the schedule's length)
+  std::int64_t tokens = 0;             // training tokens seen
+  std::int64_t params = 0;             // count_params(shape).total
+  double flops = 0;                    // 6·params·tokens
+  double final_train_loss = 0;         // loss of the last step
+  double final_eval_loss = 0;          // at the last step
+  double wall_time_s = 0;              // of this invocation (a resumed run counts from the resume)
+  double tokens_per_s = 0;             // tokens trained by this invocation / its wall time
   std::optional<double> entropy_rate;  // the synthetic source's, nats per token
-  std::string device;           // backend description
+  std::string device;                  // backend description
 };
 
 // summary.json's content: the fields above in snake_case plus "shape".

@@ -23,8 +23,8 @@ int TrainConfig::micro_batches_per_step() const {
 
 std::int64_t TrainConfig::warmup_steps() const {
   if (schedule.warmup_steps >= 0) return schedule.warmup_steps;
-  return std::max<std::int64_t>(
-      1, std::llround(warmup_fraction * static_cast<double>(total_steps())));
+  return std::max<std::int64_t>(1,
+                                std::llround(warmup_fraction * static_cast<double>(total_steps())));
 }
 
 ScheduleOptions TrainConfig::resolved_schedule() const {
@@ -38,14 +38,16 @@ void TrainConfig::validate() const {
   const std::int64_t T = shape.seq_len;
   if (tokens <= 0) throw InputError(fmt::format("--tokens: {} (accepted: > 0)", tokens));
   if (batch_tokens <= 0 || batch_tokens % T != 0)
-    throw InputError(fmt::format("--batch-tokens: {} (accepted: a positive multiple of seq_len "
-                                 "{})",
-                                 batch_tokens, T));
+    throw InputError(
+        fmt::format("--batch-tokens: {} (accepted: a positive multiple of seq_len "
+                    "{})",
+                    batch_tokens, T));
   const std::int64_t seqs = batch_tokens / T;
   if (micro_batch < 1 || seqs % micro_batch != 0)
-    throw InputError(fmt::format("--micro-batch: {} does not divide the {} sequences of a step "
-                                 "(--batch-tokens {} / seq_len {})",
-                                 micro_batch, seqs, batch_tokens, T));
+    throw InputError(
+        fmt::format("--micro-batch: {} does not divide the {} sequences of a step "
+                    "(--batch-tokens {} / seq_len {})",
+                    micro_batch, seqs, batch_tokens, T));
   trainer::validate(resolved_schedule(), total_steps());
   if (!(warmup_fraction >= 0 && warmup_fraction <= 1))
     throw InputError(fmt::format("--warmup-fraction: {} (accepted: 0 to 1)", warmup_fraction));
@@ -56,9 +58,12 @@ void TrainConfig::validate() const {
   if (!(adamw.eps > 0)) throw InputError(fmt::format("--adam-eps: {} (accepted: > 0)", adamw.eps));
   if (!(adamw.weight_decay >= 0))
     throw InputError(fmt::format("--weight-decay: {} (accepted: >= 0)", adamw.weight_decay));
-  if (!(grad_clip >= 0)) throw InputError(fmt::format("--grad-clip: {} (accepted: >= 0)", grad_clip));
-  if (eval_every < 0) throw InputError(fmt::format("--eval-every: {} (accepted: >= 0)", eval_every));
-  if (eval_tokens < 1) throw InputError(fmt::format("--eval-tokens: {} (accepted: >= 1)", eval_tokens));
+  if (!(grad_clip >= 0))
+    throw InputError(fmt::format("--grad-clip: {} (accepted: >= 0)", grad_clip));
+  if (eval_every < 0)
+    throw InputError(fmt::format("--eval-every: {} (accepted: >= 0)", eval_every));
+  if (eval_tokens < 1)
+    throw InputError(fmt::format("--eval-tokens: {} (accepted: >= 1)", eval_tokens));
   if (checkpoint_every < 0)
     throw InputError(fmt::format("--checkpoint-every: {} (accepted: >= 0)", checkpoint_every));
   if (!(stop_fraction > 0 && stop_fraction <= 1))
@@ -110,7 +115,8 @@ class Reader {
  public:
   Reader(const nlohmann::json& j, std::string path, std::initializer_list<const char*> keys)
       : j_(j), path_(std::move(path)) {
-    if (!j.is_object()) throw InputError(fmt::format("train config: {} is not an object", where("")));
+    if (!j.is_object())
+      throw InputError(fmt::format("train config: {} is not an object", where("")));
     for (const auto& [key, value] : j.items())
       if (std::find_if(keys.begin(), keys.end(), [&](const char* k) { return key == k; }) ==
           keys.end())
@@ -122,11 +128,13 @@ class Reader {
     try {
       out = j_[key].get<T>();
     } catch (const nlohmann::json::exception&) {
-      throw InputError(fmt::format("train config: {} has the wrong type ({})", where(key),
-                                   j_[key].type_name()));
+      throw InputError(
+          fmt::format("train config: {} has the wrong type ({})", where(key), j_[key].type_name()));
     }
   }
-  const nlohmann::json* child(const char* key) const { return j_.contains(key) ? &j_[key] : nullptr; }
+  const nlohmann::json* child(const char* key) const {
+    return j_.contains(key) ? &j_[key] : nullptr;
+  }
   std::string where(const std::string& key) const {
     return path_.empty() ? key : key.empty() ? path_ : path_ + "." + key;
   }

@@ -35,19 +35,19 @@ struct TrainConfig {
   ScheduleOptions schedule{ScheduleKind::kCosine, 1e-3, -1, 0.1, 0.2};
   // Used when schedule.warmup_steps < 0: warmup over this fraction of the steps (at least 1).
   double warmup_fraction = 0.05;
-  AdamWOptions adamw;    // β1 0.9, β2 0.95, eps 1e-8, weight decay 0.1
-  double grad_clip = 1.0;  // clip the global gradient norm to this; 0 turns clipping off
-  std::uint64_t seed = 1;  // initial weights and training batches
-  std::int64_t eval_every = 0;      // steps between evaluations; 0: about 10 per run
-  std::int64_t eval_tokens = 65536;  // held-out tokens per evaluation (rounded up to batches)
+  AdamWOptions adamw;                 // β1 0.9, β2 0.95, eps 1e-8, weight decay 0.1
+  double grad_clip = 1.0;             // clip the global gradient norm to this; 0 turns clipping off
+  std::uint64_t seed = 1;             // initial weights and training batches
+  std::int64_t eval_every = 0;        // steps between evaluations; 0: about 10 per run
+  std::int64_t eval_tokens = 65536;   // held-out tokens per evaluation (rounded up to batches)
   std::int64_t checkpoint_every = 0;  // steps between checkpoints; 0: about 10 per run
   // Train only the first fraction of the planned steps; the schedule stays planned for all
   // of them (the sweeps' early-stop mode). 1 trains the whole run.
   double stop_fraction = 1.0;
-  std::string device = "auto";  // see BackendOptions
-  int threads = 0;              // CPU threads; 0 = OMP_NUM_THREADS or all
+  std::string device = "auto";    // see BackendOptions
+  int threads = 0;                // CPU threads; 0 = OMP_NUM_THREADS or all
   std::filesystem::path out_dir;  // RUN_DIR (required)
-  bool resume = false;  // continue from RUN_DIR/checkpoint.bin when it exists
+  bool resume = false;            // continue from RUN_DIR/checkpoint.bin when it exists
 
   // Derived values (validate() must have passed).
   std::int64_t total_steps() const { return (tokens + batch_tokens - 1) / batch_tokens; }

@@ -23,8 +23,8 @@ inline Observation make_obs(double n, double d, double loss, int index) {
 
 // Runs on a log grid of N (1e7..1e10) × tokens per parameter (5..80), with multiplicative
 // log-normal noise of `sigma` on the loss.
-inline std::vector<Observation> chinchilla_runs(const ChinchillaLaw& law, int n_sizes,
-                                                int n_ratios, double sigma, std::mt19937_64& rng) {
+inline std::vector<Observation> chinchilla_runs(const ChinchillaLaw& law, int n_sizes, int n_ratios,
+                                                double sigma, std::mt19937_64& rng) {
   std::normal_distribution<double> noise(0.0, sigma);
   std::vector<Observation> out;
   for (int i = 0; i < n_sizes; ++i)

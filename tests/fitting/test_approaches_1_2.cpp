@@ -35,7 +35,8 @@ std::vector<Observation> isoflop_sweep(const ChinchillaLaw& law, double jitter, 
       const double n = n_opt * std::pow(10, k * 0.15);
       const double cc = c * (1 + wiggle(rng));
       const double d = cc / (6 * n);
-      out.push_back(testing::make_obs(n, d, law.loss(n, d) * std::exp(noise(rng)), int(out.size())));
+      out.push_back(
+          testing::make_obs(n, d, law.loss(n, d) * std::exp(noise(rng)), int(out.size())));
     }
   }
   return out;

@@ -40,7 +40,8 @@ TEST_CASE("bootstrap: 90% intervals cover the truth at about their nominal rate"
     covered_alpha += boot.intervals[3].lo <= truth.alpha && truth.alpha <= boot.intervals[3].hi;
     covered_e += boot.intervals[2].lo <= truth.E && truth.E <= boot.intervals[2].hi;
   }
-  MESSAGE("coverage alpha " << covered_alpha << "/" << kDraws << ", E " << covered_e << "/" << kDraws);
+  MESSAGE("coverage alpha " << covered_alpha << "/" << kDraws << ", E " << covered_e << "/"
+                            << kDraws);
   CHECK(covered_alpha >= 0.75 * kDraws);
   CHECK(covered_e >= 0.75 * kDraws);
   CHECK(covered_alpha < kDraws);  // intervals that always cover are too wide

@@ -32,7 +32,8 @@ std::string error_of(F f) {
 }  // namespace
 
 TEST_CASE("csv: quotes, CRLF, blank lines and line numbers") {
-  const auto path = write_temp("quotes.csv", "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n\r\n 1 , 2\r\n");
+  const auto path =
+      write_temp("quotes.csv", "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n\r\n 1 , 2\r\n");
   const CsvTable t = read_csv(path);
   REQUIRE(t.rows.size() == 2);
   CHECK(t.rows[0].fields[0] == "x, y");
@@ -47,7 +48,8 @@ TEST_CASE("csv: ragged row, unterminated quote, duplicate column name file:line"
   const auto quote = write_temp("quote.csv", "a,b\n\"x,1\n");
   CHECK(error_of([&] { read_csv(quote); }).find(quote + ":2: unterminated") != std::string::npos);
   const auto dup = write_temp("dup.csv", "a,a\n1,2\n");
-  CHECK(error_of([&] { read_csv(dup); }).find(dup + ":1: duplicate column 'a'") != std::string::npos);
+  CHECK(error_of([&] { read_csv(dup); }).find(dup + ":1: duplicate column 'a'") !=
+        std::string::npos);
   CHECK(error_of([] { read_csv("/nonexistent/x.csv"); }).find("cannot open") != std::string::npos);
 }
 
@@ -99,9 +101,11 @@ TEST_CASE("observations: every bad value is rejected with file:line") {
       {"zero.csv", "N,D,loss\n1e6,0,3\n", ":2: D must be finite and positive"},
       {"text.csv", "N,D,loss\n1e6,lots,3\n", ":2: D 'lots' is not a number"},
       {"inf.csv", "N,D,loss\n1e6,1e999,3\n", ":2: D must be finite and positive"},
-      {"unique.csv", "N,D,loss,unique_tokens\n1e6,1e9,3,2e9\n", ":2: unique_tokens 2000000000 exceeds D"},
+      {"unique.csv", "N,D,loss,unique_tokens\n1e6,1e9,3,2e9\n",
+       ":2: unique_tokens 2000000000 exceeds D"},
       {"step.csv", "N,D,loss,step\n1e6,1e9,3,1.5\n", ":2: step must be a non-negative integer"},
-      {"epoch_bad.csv", "Model Size,Training FLOP,loss\n1e6,-5,3\n", ":2: Training FLOP must be finite"},
+      {"epoch_bad.csv", "Model Size,Training FLOP,loss\n1e6,-5,3\n",
+       ":2: Training FLOP must be finite"},
       {"empty.csv", "N,D,loss\n", "no data rows"},
   };
   for (const auto& c : cases) {

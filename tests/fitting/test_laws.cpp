@@ -96,16 +96,20 @@ TEST_CASE("rejections: fewer runs than parameters, bad values, missing unique to
         std::string::npos);
   auto bad = testing::chinchilla_runs(truth, 4, 3, 0.01, rng);
   bad[2].loss = std::nan("");
-  CHECK(error_of([&] { fit_law(find_law("chinchilla"), bad, {}); })
-            .find("synthetic:4: loss must be finite and positive") != std::string::npos);
+  CHECK(error_of([&] {
+          fit_law(find_law("chinchilla"), bad, {});
+        }).find("synthetic:4: loss must be finite and positive") != std::string::npos);
   bad[2].loss = 3;
   bad[1].params = -1;
-  CHECK(error_of([&] { fit_law(find_law("kaplan"), bad, {}); })
-            .find("synthetic:3: N (params) must be finite and positive") != std::string::npos);
+  CHECK(error_of([&] {
+          fit_law(find_law("kaplan"), bad, {});
+        }).find("synthetic:3: N (params) must be finite and positive") != std::string::npos);
   bad[1].params = 1e8;
-  CHECK(error_of([&] { fit_law(find_law("data-constrained"), bad, {}); })
-            .find("needs unique_tokens") != std::string::npos);
-  CHECK(error_of([] { find_law("chinchila"); }).find("unknown law 'chinchila'") != std::string::npos);
+  CHECK(error_of([&] {
+          fit_law(find_law("data-constrained"), bad, {});
+        }).find("needs unique_tokens") != std::string::npos);
+  CHECK(error_of([] { find_law("chinchila"); }).find("unknown law 'chinchila'") !=
+        std::string::npos);
 }
 
 TEST_CASE("kaplan: recovers Kaplan et al.'s law from noiseless runs") {
@@ -131,7 +135,7 @@ TEST_CASE("one-variable laws: L(N), L(D), L(C) with an irreducible term") {
     std::vector<Observation> obs;
     for (int i = 0; i < 12; ++i) {
       const double n = 1e7 * std::pow(10, i * 0.3), d = 20 * n;
-      const double x = std::string(name) == "power-n" ? n
+      const double x = std::string(name) == "power-n"   ? n
                        : std::string(name) == "power-d" ? d
                                                         : 6 * n * d;
       const double loss = 1.7 + 300.0 * std::pow(x, -0.3);
@@ -192,8 +196,9 @@ TEST_CASE("predictions: intervals from bootstrap samples bracket the point estim
   CHECK(alloc.tokens.value * alloc.params.value * 6 == doctest::Approx(5.76e23));
   REQUIRE(alloc.params.interval);
   CHECK(alloc.params.interval->lo < alloc.params.value);
-  CHECK(error_of([&] { predict_allocation(find_law("power-n"), {0, 1, 0.3}, {}, 0.9, 1e20); })
-            .find("cannot split a budget") != std::string::npos);
+  CHECK(error_of([&] {
+          predict_allocation(find_law("power-n"), {0, 1, 0.3}, {}, 0.9, 1e20);
+        }).find("cannot split a budget") != std::string::npos);
   CHECK(error_of([&] { predict_loss(law, x, {}, 0.9, -1, 1e9); }).find("--params") !=
         std::string::npos);
 }

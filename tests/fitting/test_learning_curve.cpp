@@ -24,7 +24,8 @@ double cosine_lr(std::int64_t step, std::int64_t total) {
 
 TEST_CASE("LrSchedule: vector and callable agree; S1 and S2 follow their definitions") {
   const std::int64_t total = 1000;
-  const auto from_f = LrSchedule::from_function([&](std::int64_t s) { return cosine_lr(s, total); }, total);
+  const auto from_f =
+      LrSchedule::from_function([&](std::int64_t s) { return cosine_lr(s, total); }, total);
   std::vector<double> lr;
   for (std::int64_t s = 1; s <= total; ++s) lr.push_back(cosine_lr(s, total));
   const LrSchedule from_v(lr);
@@ -69,9 +70,7 @@ TEST_CASE("LR-aware law (Tissue et al. 2024): the annealing drop is predicted ov
   std::vector<double> s1, s2;
   schedule.areas(0.999, &s1, &s2);
   const double l0 = 2.0, a = 0.6, alpha = 0.5, c = 0.4;
-  auto truth = [&](std::int64_t s) {
-    return l0 + a * std::pow(s1[s - 1], -alpha) - c * s2[s - 1];
-  };
+  auto truth = [&](std::int64_t s) { return l0 + a * std::pow(s1[s - 1], -alpha) - c * s2[s - 1]; };
   REQUIRE(truth(total) > 1.5);
   REQUIRE(truth(total) < truth(total / 2) - 0.05);  // the annealing drop is visible
   std::mt19937_64 rng(2);

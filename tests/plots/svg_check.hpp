@@ -61,8 +61,10 @@ inline std::string check_svg(const std::string& text) {
         return "</" + name + "> does not close <" + (stack.empty() ? "" : stack.back()) + ">";
       stack.pop_back();
     } else if (!self_closing) {
-      if (stack.empty() && root.empty()) root = name;
-      else if (stack.empty()) return "a second root element <" + name + ">";
+      if (stack.empty() && root.empty())
+        root = name;
+      else if (stack.empty())
+        return "a second root element <" + name + ">";
       stack.push_back(name);
     } else if (stack.empty() && root.empty()) {
       root = name;

@@ -26,8 +26,8 @@ using namespace scalelab::plots;
 namespace {
 
 fs::path fresh_dir(const std::string& tag) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("scalelab_plots_" + tag + "_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("scalelab_plots_" + tag + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -103,9 +103,9 @@ TEST_CASE("frontier, parity, residuals and loss against compute render") {
   d.isoflop = f.isoflop;
   d.c_min = 5e17;
   d.c_max = 1e20;
-  d.parametric = parametric_frontier("Approach 3", fitting::find_law("chinchilla"),
-                                     f.chinchilla.point.x, f.chinchilla.bootstrap.samples, 0.95,
-                                     d.c_min, d.c_max, 10);
+  d.parametric =
+      parametric_frontier("Approach 3", fitting::find_law("chinchilla"), f.chinchilla.point.x,
+                          f.chinchilla.bootstrap.samples, 0.95, d.c_min, d.c_max, 10);
   REQUIRE(d.parametric->params.front().interval.has_value());
   const auto frontier = frontier_figures(d);
   REQUIRE(frontier.size() == 2);

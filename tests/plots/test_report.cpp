@@ -25,7 +25,8 @@ TEST_CASE("base64 matches RFC 4648's test vectors") {
 }
 
 TEST_CASE("the report inlines its figures and escapes text") {
-  const fs::path dir = fs::temp_directory_path() / ("scalelab_report_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("scalelab_report_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   Figure fig;
   fig.name = "line";
@@ -41,7 +42,8 @@ TEST_CASE("the report inlines its figures and escapes text") {
 
   ReportData report;
   report.title = "runs <&> fits";
-  ReportSection sec{"fits", "Fits", {"E = 1.82 \"fitted\""}, {}, {"scalelab plot --csv a.csv"}, {r}};
+  ReportSection sec{"fits", "Fits", {"E = 1.82 \"fitted\""}, {}, {"scalelab plot --csv a.csv"},
+                    {r}};
   sec.tables.push_back({"cap", {"a", "b"}, {{"1", "<2>"}}});
   report.sections.push_back(sec);
   const fs::path out = dir / "report.html";

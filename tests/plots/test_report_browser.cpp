@@ -5,12 +5,12 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
-#include <cmath>
 #include <sstream>
 
 #include "../apps/cli_runner.hpp"
@@ -53,9 +53,9 @@ std::string chromium(const std::string& mode, const fs::path& html, const fs::pa
       "cd '" + dir.string() + "' && '" + chromium_path() +
       "' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
       "--disable-background-networking --disable-component-update --disable-sync "
-      "--disable-dev-shm-usage --hide-scrollbars --user-data-dir='" + profile.string() +
-      "' --window-size=1280,3000 --virtual-time-budget=10000 " + mode + " 'file://" +
-      html.string() + "' > '" + out.string() + "' 2>/dev/null";
+      "--disable-dev-shm-usage --hide-scrollbars --user-data-dir='" +
+      profile.string() + "' --window-size=1280,3000 --virtual-time-budget=10000 " + mode +
+      " 'file://" + html.string() + "' > '" + out.string() + "' 2>/dev/null";
   const int rc = std::system(cmd.c_str());
   REQUIRE_MESSAGE(rc == 0, "chromium failed: " << cmd);
   return slurp(out);
@@ -86,7 +86,8 @@ TEST_CASE("the report renders in headless chromium with its figures") {
   REQUIRE(fs::exists(html));
   const std::string page = slurp(html);
   long figures = 0;
-  for (std::size_t at = page.find("<figure "); at != std::string::npos; at = page.find("<figure ", at + 1))
+  for (std::size_t at = page.find("<figure "); at != std::string::npos;
+       at = page.find("<figure ", at + 1))
     ++figures;
   CHECK(figures >= 5);  // isoflop, frontier ×2, parity, residuals, loss vs compute
 

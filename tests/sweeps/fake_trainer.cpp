@@ -34,16 +34,26 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--run-dir") dir = next();
-    else if (a == "--steps") steps = std::stol(next());
-    else if (a == "--checkpoint-every") ckpt_every = std::stol(next());
-    else if (a == "--eval-every") eval_every = std::stol(next());
-    else if (a == "--sleep-ms") sleep_ms = std::stol(next());
-    else if (a == "--nan-at") nan_at = std::stol(next());
-    else if (a == "--crash-once-at") crash_at = std::stol(next());
-    else if (a == "--exit") exit_code = std::stoi(next());
-    else if (a == "--scale") scale = std::stod(next());
-    else if (a == "--no-summary") summary = false;
+    if (a == "--run-dir")
+      dir = next();
+    else if (a == "--steps")
+      steps = std::stol(next());
+    else if (a == "--checkpoint-every")
+      ckpt_every = std::stol(next());
+    else if (a == "--eval-every")
+      eval_every = std::stol(next());
+    else if (a == "--sleep-ms")
+      sleep_ms = std::stol(next());
+    else if (a == "--nan-at")
+      nan_at = std::stol(next());
+    else if (a == "--crash-once-at")
+      crash_at = std::stol(next());
+    else if (a == "--exit")
+      exit_code = std::stoi(next());
+    else if (a == "--scale")
+      scale = std::stod(next());
+    else if (a == "--no-summary")
+      summary = false;
     else {
       std::fprintf(stderr, "fake_trainer: unknown option %s\n", a.c_str());
       return 2;
@@ -90,6 +100,7 @@ int main(int argc, char** argv) {
   std::fclose(metrics);
   if (summary)
     std::ofstream(fs::path(dir) / "summary.json")
-        << std::setprecision(17) << "{\"final_train_loss\":" << loss << ",\"final_eval_loss\":" << loss + 0.1 << "}\n";
+        << std::setprecision(17) << "{\"final_train_loss\":" << loss
+        << ",\"final_eval_loss\":" << loss + 0.1 << "}\n";
   return 0;
 }

@@ -20,8 +20,8 @@ namespace scalelab::testing {
 // Runs `scalelab ARGS` in `dir`, failing the test with its stderr unless it exits `expect`.
 inline CliResult cli(const std::string& dir, const std::string& args, int expect = 0) {
   CliResult r = run_cli(args, dir);
-  CHECK_MESSAGE(r.exit_code == expect, "scalelab " << args << "\nstdout: " << r.out
-                                                   << "\nstderr: " << r.err);
+  CHECK_MESSAGE(r.exit_code == expect,
+                "scalelab " << args << "\nstdout: " << r.out << "\nstderr: " << r.err);
   return r;
 }
 

@@ -76,7 +76,7 @@ TEST_CASE("command templates: placeholders, literal braces, unknown names") {
         "t --n 30000 --steps " + std::to_string(spec.hp.total_steps) + " --out /runs/x {x}");
   CHECK_THROWS_WITH_AS(sweeps::expand_template("t --x {nope}", values),
                        doctest::Contains("unknown placeholder {nope}"), InputError);
-  CHECK_THROWS_WITH_AS(sweeps::expand_template("t --x {lr", values),
-                       doctest::Contains("unclosed"), InputError);
+  CHECK_THROWS_WITH_AS(sweeps::expand_template("t --x {lr", values), doctest::Contains("unclosed"),
+                       InputError);
   CHECK(sweeps::shell_quote("it's") == "'it'\\''s'");
 }

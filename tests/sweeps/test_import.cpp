@@ -31,9 +31,8 @@ TEST_CASE("the chinchilla toolkit's C,N,D,loss file imports as it is") {
   CHECK_FALSE(runs[0].final_train_loss);
   CHECK(runs[2].flops == 1.2e19);
   // The name is taken now: nothing more is written.
-  CHECK_THROWS_WITH_AS(
-      sweeps::import_observations(d, "chin", read_observations_csv(csv), csv),
-      doctest::Contains("already exists"), InputError);
+  CHECK_THROWS_WITH_AS(sweeps::import_observations(d, "chin", read_observations_csv(csv), csv),
+                       doctest::Contains("already exists"), InputError);
   CHECK(db::list_sweeps(d).size() == 1);
 }
 

@@ -119,8 +119,9 @@ TEST_CASE("slurm backend: a job array runs every run of a sweep on a local clust
   const std::string dir = temp_dir("slurm");
   {
     LocalCluster cluster(dir + "/cluster");
-    cli(dir, "plan --budget 3e8 --grid 2 --seq-len 32 --vocab 32 --data synthetic --save s "
-             "--format csv");
+    cli(dir,
+        "plan --budget 3e8 --grid 2 --seq-len 32 --vocab 32 --data synthetic --save s "
+        "--format csv");
     const auto r =
         cli(dir, "sweep run s --backend slurm --cpus-per-task 1 --max-concurrent 2 --poll 0.2");
     MESSAGE(r.out);
@@ -139,11 +140,12 @@ TEST_CASE("slurm backend: a job array runs every run of a sweep on a local clust
 
     // kill -9 of the coordinator while a task runs: the task goes on under Slurm, and resume
     // re-attaches to it instead of launching the run again.
-    cli(dir, "plan --budget 2e10 --grid 1 --seq-len 32 --vocab 32 --data synthetic --save k "
-             "--format csv");
-    const pid_t coordinator = start_process(
-        {SCALELAB_BINARY, "sweep", "run", "k", "--backend", "slurm", "--poll", "0.2"}, dir,
-        dir + "/coordinator.log");
+    cli(dir,
+        "plan --budget 2e10 --grid 1 --seq-len 32 --vocab 32 --data synthetic --save k "
+        "--format csv");
+    const pid_t coordinator =
+        start_process({SCALELAB_BINARY, "sweep", "run", "k", "--backend", "slurm", "--poll", "0.2"},
+                      dir, dir + "/coordinator.log");
     const bool running = wait_until(
         [&] {
           db::Database d = db::open_database(dir + "/scalelab.db");

@@ -22,8 +22,8 @@ void plan_sweep(const std::string& dir, const std::string& name) {
 }
 
 std::string fake(const std::string& options) {
-  return std::string("--backend command --command '") + FAKE_TRAINER +
-         " --run-dir {run_dir} " + options + "'";
+  return std::string("--backend command --command '") + FAKE_TRAINER + " --run-dir {run_dir} " +
+         options + "'";
 }
 
 double expected_loss(int steps) { return 2.0 + 3.0 / std::sqrt(static_cast<double>(steps)); }
@@ -75,10 +75,10 @@ TEST_CASE("kill -9 of the coordinator, then resume: exact rows and identical fin
   // The reference: the same sweep, uninterrupted.
   cli(dir, "sweep run ref --workers 2 " + fake(opts));
 
-  const pid_t coordinator = start_process(
-      {SCALELAB_BINARY, "sweep", "run", "k", "--workers", "2", "--backend", "command",
-       "--command", std::string(FAKE_TRAINER) + " --run-dir {run_dir} " + opts},
-      dir, dir + "/coordinator.log");
+  const pid_t coordinator =
+      start_process({SCALELAB_BINARY, "sweep", "run", "k", "--workers", "2", "--backend", "command",
+                     "--command", std::string(FAKE_TRAINER) + " --run-dir {run_dir} " + opts},
+                    dir, dir + "/coordinator.log");
   // Kill it once the second pair of runs is partly trained (the first pair is done).
   const bool reached = wait_until(
       [&] {
@@ -153,7 +153,7 @@ TEST_CASE("an injected NaN marks the run diverged with the reason and step") {
     CHECK(run.status == "diverged");
     CHECK(*run.last_error == "train_loss is nan at step 7");
     CHECK(*db::load_lifecycle(d, run.id).diverged_step == 7);
-    CHECK(run.attempts == 1);  // diverged runs are not retried
+    CHECK(run.attempts == 1);                   // diverged runs are not retried
     CHECK(db::count_metrics(d, run.id) < 400);  // stopped, not trained to the end
   }
   CHECK(cli(dir, "status n").out.find("train_loss is nan at step 7") != std::string::npos);
@@ -173,7 +173,8 @@ TEST_CASE("failing commands: clear errors, retries counted, exit status 1") {
   }
 
   plan_sweep(dir, "g");
-  r = cli(dir, "sweep run g --retries 0 --backend command --command 'no_such_trainer_xyz {run_dir}'", 1);
+  r = cli(dir,
+          "sweep run g --retries 0 --backend command --command 'no_such_trainer_xyz {run_dir}'", 1);
   for (const auto& run : runs_of(dir, "g"))
     CHECK(run.last_error->find("exit status 127") != std::string::npos);
 
@@ -247,7 +248,8 @@ TEST_CASE("a sweep from YAML: saved with its text, shown back, its backend used"
     CHECK(config["launch"]["hyperparameters"]["warmup_steps"].get<int>() >= 1);
   }
   // Errors name the key and line; nothing is saved.
-  std::ofstream(dir + "/bad.yaml") << "budgets: 1e9\ngrid: 2\nbackend:\n  kind: local\n  wrokers: 2\n";
+  std::ofstream(dir + "/bad.yaml")
+      << "budgets: 1e9\ngrid: 2\nbackend:\n  kind: local\n  wrokers: 2\n";
   const auto bad = cli(dir, "plan --config bad.yaml --save z", 2);
   CHECK(bad.err.find("bad.yaml:5: unknown key 'backend.wrokers'") != std::string::npos);
   cli(dir, "sweep show z", 2);

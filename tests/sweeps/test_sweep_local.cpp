@@ -60,10 +60,9 @@ TEST_CASE("local backend: kill -9 of a worker, retried from its checkpoint") {
   plan_tiny(dir, "w", "2e10", 1);
   plan_tiny(dir, "ref", "2e10", 1);
   cli(dir, "sweep run ref --workers 1 --threads 1");
-  const pid_t coordinator =
-      start_process({SCALELAB_BINARY, "sweep", "run", "w", "--workers", "1", "--threads", "1",
-                     "--retries", "1", "--poll", "0.05"},
-                    dir, dir + "/coordinator.log");
+  const pid_t coordinator = start_process({SCALELAB_BINARY, "sweep", "run", "w", "--workers", "1",
+                                           "--threads", "1", "--retries", "1", "--poll", "0.05"},
+                                          dir, dir + "/coordinator.log");
   // Kill the worker as soon as its first checkpoint exists.
   std::string job;
   const bool started = wait_until(
@@ -104,10 +103,9 @@ TEST_CASE("local backend: kill -9 of the coordinator, then resume: exact rows, s
   plan_tiny(dir, "k", "1e10", 2);
   plan_tiny(dir, "ref", "1e10", 2);
   cli(dir, "sweep run ref --workers 2 --threads 1");
-  const pid_t coordinator =
-      start_process({SCALELAB_BINARY, "sweep", "run", "k", "--workers", "2", "--threads", "1",
-                     "--poll", "0.05"},
-                    dir, dir + "/coordinator.log");
+  const pid_t coordinator = start_process(
+      {SCALELAB_BINARY, "sweep", "run", "k", "--workers", "2", "--threads", "1", "--poll", "0.05"},
+      dir, dir + "/coordinator.log");
   const bool reached = wait_until(
       [&] {
         db::Database d = db::open_database(dir + "/scalelab.db");

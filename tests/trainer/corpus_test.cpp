@@ -18,7 +18,8 @@ using namespace scalelab::trainer;
 namespace fs = std::filesystem;
 
 TEST_CASE("kjv: prepared once into the cache, references stripped, trainable") {
-  const fs::path cache = fs::temp_directory_path() / ("scalelab_corpus_test_" + std::to_string(::getpid()));
+  const fs::path cache =
+      fs::temp_directory_path() / ("scalelab_corpus_test_" + std::to_string(::getpid()));
   fs::remove_all(cache);
   ::setenv("SCALELAB_CACHE_DIR", cache.c_str(), 1);
   const std::string text = builtin_corpus_text("kjv");

@@ -56,7 +56,7 @@ std::vector<std::int32_t> random_tokens(const ModelShape& s, int batch, std::uin
 // shared by all keys) from dividing that round-off by ~0; there the check is absolute.
 double check_all_gradients(const ModelShape& shape) {
   constexpr int kBatch = 3;
-  constexpr double kStep = 3e-4;  // worst errors ~5e-7 here; 1e-3 lets h⁴ terms show
+  constexpr double kStep = 3e-4;   // worst errors ~5e-7 here; 1e-3 lets h⁴ terms show
   constexpr double kFloor = 1e-5;  // absolute 1e-11 where the gradient is 0
   cpu::CpuModel<double> model(shape, kBatch);
   randomise(model, 7);
@@ -75,9 +75,9 @@ double check_all_gradients(const ModelShape& shape) {
         p = saved + delta;
         return model.forward(tokens.data(), kBatch);
       };
-      const double numeric = (-loss_at(2 * kStep) + 8 * loss_at(kStep) - 8 * loss_at(-kStep) +
-                              loss_at(-2 * kStep)) /
-                             (12 * kStep);
+      const double numeric =
+          (-loss_at(2 * kStep) + 8 * loss_at(kStep) - 8 * loss_at(-kStep) + loss_at(-2 * kStep)) /
+          (12 * kStep);
       p = saved;
       const double denom = std::max({std::abs(analytic[i]), std::abs(numeric), kFloor});
       worst_tensor = std::max(worst_tensor, std::abs(analytic[i] - numeric) / denom);
@@ -125,10 +125,18 @@ TEST_CASE("initial parameters are deterministic and follow the GPT-2 init") {
     }
 }
 
-TEST_CASE("gradient check, llama, untied") { CHECK(check_all_gradients(tiny(Arch::kLlama, false)) < 1e-6); }
-TEST_CASE("gradient check, llama, tied") { CHECK(check_all_gradients(tiny(Arch::kLlama, true)) < 1e-6); }
-TEST_CASE("gradient check, gpt2, tied") { CHECK(check_all_gradients(tiny(Arch::kGpt2, true)) < 1e-6); }
-TEST_CASE("gradient check, gpt2, untied") { CHECK(check_all_gradients(tiny(Arch::kGpt2, false)) < 1e-6); }
+TEST_CASE("gradient check, llama, untied") {
+  CHECK(check_all_gradients(tiny(Arch::kLlama, false)) < 1e-6);
+}
+TEST_CASE("gradient check, llama, tied") {
+  CHECK(check_all_gradients(tiny(Arch::kLlama, true)) < 1e-6);
+}
+TEST_CASE("gradient check, gpt2, tied") {
+  CHECK(check_all_gradients(tiny(Arch::kGpt2, true)) < 1e-6);
+}
+TEST_CASE("gradient check, gpt2, untied") {
+  CHECK(check_all_gradients(tiny(Arch::kGpt2, false)) < 1e-6);
+}
 
 TEST_CASE("float and double models agree on the loss and gradient") {
   const ModelShape s = tiny(Arch::kLlama, false);
@@ -154,7 +162,8 @@ TEST_CASE("float and double models agree on the loss and gradient") {
   CHECK(max_diff < 1e-4 * max_abs);
 }
 
-TEST_CASE("attention across several causal blocks: forward by direct sums, backward by differences") {
+TEST_CASE(
+    "attention across several causal blocks: forward by direct sums, backward by differences") {
   using scalelab::trainer::cpu::attention_backward;
   using scalelab::trainer::cpu::attention_forward;
   constexpr int B = 1, T = 150, H = 2, hd = 4, a = H * hd;  // 150 rows: three blocks of 64
@@ -171,7 +180,8 @@ TEST_CASE("attention across several causal blocks: forward by direct sums, backw
       double mx = -1e300, sum = 0;
       for (int s = 0; s <= t; ++s) {
         double dot = 0;
-        for (int i = 0; i < hd; ++i) dot += qkv[t * 3 * a + h * hd + i] * qkv[s * 3 * a + a + h * hd + i];
+        for (int i = 0; i < hd; ++i)
+          dot += qkv[t * 3 * a + h * hd + i] * qkv[s * 3 * a + a + h * hd + i];
         w[s] = dot / 2.0;
         mx = std::max(mx, w[s]);
       }

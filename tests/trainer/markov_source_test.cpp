@@ -47,7 +47,8 @@ TEST_CASE("the entropy rate matches the empirical conditional entropy of a long 
   for (const auto& [ctx, next] : counts) {
     std::int64_t total = 0;
     for (const auto& [tok, c] : next) total += c;
-    for (const auto& [tok, c] : next) h -= static_cast<double>(c) / (n - 2) * std::log(static_cast<double>(c) / total);
+    for (const auto& [tok, c] : next)
+      h -= static_cast<double>(c) / (n - 2) * std::log(static_cast<double>(c) / total);
   }
   MESSAGE("computed " << s.entropy_rate() << ", empirical " << h);
   CHECK(h == doctest::Approx(s.entropy_rate()).epsilon(0.01));

@@ -18,13 +18,15 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path temp_path(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("scalelab_token_test_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("scalelab_token_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return dir / name;
 }
 
-void write_raw(const fs::path& p, std::array<std::int32_t, 3> head, const std::vector<std::uint16_t>& tokens,
-               std::size_t cut_bytes = 0, std::size_t extra_bytes = 0) {
+void write_raw(const fs::path& p, std::array<std::int32_t, 3> head,
+               const std::vector<std::uint16_t>& tokens, std::size_t cut_bytes = 0,
+               std::size_t extra_bytes = 0) {
   std::array<std::int32_t, 256> header{};
   header[0] = head[0];
   header[1] = head[1];
@@ -32,7 +34,8 @@ void write_raw(const fs::path& p, std::array<std::int32_t, 3> head, const std::v
   std::string bytes(reinterpret_cast<const char*>(header.data()), sizeof(header));
   bytes.append(reinterpret_cast<const char*>(tokens.data()), tokens.size() * 2);
   bytes.resize(bytes.size() - cut_bytes + extra_bytes, '\0');
-  std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(p, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 std::string error_of(const fs::path& p, int vocab = 0) {
@@ -80,9 +83,7 @@ TEST_CASE("each corruption gives its own one-line error naming the file") {
   write_raw(p, {20240520, 1, 4}, tokens);
   CHECK(error_of(p, 9).empty());
   check("token 8 at index 3 is out of range (vocabulary size 8)", 8);
-  {
-    std::ofstream(p, std::ios::binary | std::ios::trunc) << "short";
-  }
+  { std::ofstream(p, std::ios::binary | std::ios::trunc) << "short"; }
   check("truncated header");
   CHECK(error_of(temp_path("missing.bin")).find("cannot open") != std::string::npos);
 }

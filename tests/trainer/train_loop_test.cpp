@@ -23,8 +23,8 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("scalelab_train_test_" + std::to_string(::getpid())) / name;
+  const fs::path dir =
+      fs::temp_directory_path() / ("scalelab_train_test_" + std::to_string(::getpid())) / name;
   fs::remove_all(dir);
   return dir;
 }
@@ -87,7 +87,8 @@ TEST_CASE("a single batch overfits to near-zero loss, both families") {
       loss = backend->forward_backward(batch, 1.0);
       if (step == 1) first = loss;
       const double norm = backend->grad_norm();
-      backend->adamw_step({step, 1e-2, norm > 1 ? 1 / norm : 1.0, AdamWOptions{0.9, 0.95, 1e-8, 0.0}});
+      backend->adamw_step(
+          {step, 1e-2, norm > 1 ? 1 / norm : 1.0, AdamWOptions{0.9, 0.95, 1e-8, 0.0}});
     }
     CAPTURE(arch_name(arch));
     CHECK(first == doctest::Approx(std::log(16.0)).epsilon(0.05));

@@ -34,8 +34,8 @@ inline std::vector<float> round_bf16(std::vector<float> v) {
 template <typename T>
 DeviceBuffer<T> to_device(const std::vector<T>& host) {
   DeviceBuffer<T> d(static_cast<std::int64_t>(host.size()), "test array");
-  SCALELAB_CUDA_CHECK(cudaMemcpy(d.get(), host.data(), host.size() * sizeof(T),
-                                 cudaMemcpyHostToDevice));
+  SCALELAB_CUDA_CHECK(
+      cudaMemcpy(d.get(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
   return d;
 }
 // bf16 device copy of host floats (rounded to nearest even).
@@ -55,8 +55,8 @@ template <typename T>
 std::vector<T> to_host(const DeviceBuffer<T>& d) {
   SCALELAB_CUDA_CHECK(cudaDeviceSynchronize());
   std::vector<T> host(static_cast<std::size_t>(d.size()));
-  SCALELAB_CUDA_CHECK(cudaMemcpy(host.data(), d.get(), host.size() * sizeof(T),
-                                 cudaMemcpyDeviceToHost));
+  SCALELAB_CUDA_CHECK(
+      cudaMemcpy(host.data(), d.get(), host.size() * sizeof(T), cudaMemcpyDeviceToHost));
   return host;
 }
 inline std::vector<float> to_host_float(const DeviceBuffer<bf16>& d) {

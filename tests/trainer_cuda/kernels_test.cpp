@@ -50,8 +50,8 @@ TEST_CASE("embedding forward and backward") {
     auto tok_d = to_device(tokens);
     auto wte_d = to_device(wte), wpe_d = to_device(wpe);
     DeviceBuffer<float> out(N * d, "out");
-    embedding_forward(out.get(), tok_d.get(), wte_d.get(), with_wpe ? wpe_d.get() : nullptr, B,
-                      T, d, kStream);
+    embedding_forward(out.get(), tok_d.get(), wte_d.get(), with_wpe ? wpe_d.get() : nullptr, B, T,
+                      d, kStream);
     check_close(to_host(out), ref, 0, 0, "embedding_forward");  // a copy and one add: exact
 
     const auto dout = random_vector(N * d, 4);
@@ -89,8 +89,8 @@ TEST_CASE("layernorm and rmsnorm forward and backward") {
       DeviceBuffer<bf16> out_d(N * C, "out");
       DeviceBuffer<float> mean_d(N, "mean"), rstd_d(N, "rstd");
       if (layer)
-        layernorm_forward(out_d.get(), mean_d.get(), rstd_d.get(), x_d.get(), w_d.get(),
-                          b_d.get(), N, C, kStream);
+        layernorm_forward(out_d.get(), mean_d.get(), rstd_d.get(), x_d.get(), w_d.get(), b_d.get(),
+                          N, C, kStream);
       else
         rmsnorm_forward(out_d.get(), rstd_d.get(), x_d.get(), w_d.get(), N, C, kStream);
       check_close(to_host_float(out_d), out, kBf16Rtol, 1e-6, "norm forward output");
@@ -101,18 +101,18 @@ TEST_CASE("layernorm and rmsnorm forward and backward") {
       auto dx = random_vector(N * C, 14), dw = random_vector(C, 15), db = random_vector(C, 16);
       auto dx_d = to_device(dx), dw_d = to_device(dw), db_d = to_device(db);
       if (layer)
-        cpu::layernorm_backward(dx.data(), dw.data(), db.data(), dout.data(), x.data(),
-                                mean.data(), rstd.data(), w.data(), N, C);
+        cpu::layernorm_backward(dx.data(), dw.data(), db.data(), dout.data(), x.data(), mean.data(),
+                                rstd.data(), w.data(), N, C);
       else
-        cpu::rmsnorm_backward(dx.data(), dw.data(), dout.data(), x.data(), rstd.data(), w.data(),
-                              N, C);
+        cpu::rmsnorm_backward(dx.data(), dw.data(), dout.data(), x.data(), rstd.data(), w.data(), N,
+                              C);
       auto dout_d = to_device(dout);
       auto mean_ref = to_device(mean), rstd_ref = to_device(rstd);  // the CPU's statistics
       DeviceBuffer<bf16> dx16(N * C, "dx bf16");
       DeviceBuffer<float> scratch(column_scratch_floats(C), "scratch");
-      norm_backward(dx_d.get(), dx16.get(), dw_d.get(), layer ? db_d.get() : nullptr,
-                    scratch.get(), dout_d.get(), x_d.get(), layer ? mean_ref.get() : nullptr,
-                    rstd_ref.get(), w_d.get(), N, C, true, kStream);
+      norm_backward(dx_d.get(), dx16.get(), dw_d.get(), layer ? db_d.get() : nullptr, scratch.get(),
+                    dout_d.get(), x_d.get(), layer ? mean_ref.get() : nullptr, rstd_ref.get(),
+                    w_d.get(), N, C, true, kStream);
       const double scale = max_abs(dx);
       check_close(to_host(dx_d), dx, 1e-5, 1e-5 * scale, "norm backward dx (accumulated)");
       check_close(to_host_float(dx16), to_host(dx_d), kBf16Rtol, 0, "norm backward dx bf16 copy");
@@ -188,8 +188,8 @@ TEST_CASE("flash attention forward and backward against the materialised CPU att
                             c.hd);
     auto dout_d = to_device(dout);
     DeviceBuffer<float> dqkv_d(N * 3 * a, "dqkv"), delta(N * c.H, "delta");
-    attention_backward(dqkv_d.get(), delta.get(), dout_d.get(), out_d.get(), qkv_d.get(),
-                       lse.get(), c.B, c.T, c.H, c.hd, kStream);
+    attention_backward(dqkv_d.get(), delta.get(), dout_d.get(), out_d.get(), qkv_d.get(), lse.get(),
+                       c.B, c.T, c.H, c.hd, kStream);
     check_close(to_host(dqkv_d), dqkv, 1e-2, 1e-2 * max_abs(dqkv), "attention_backward");
   }
 }

@@ -14,8 +14,8 @@
 // run on an H100 should record the observed errors next to them.
 #include <doctest/doctest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>

@@ -71,13 +71,13 @@ class CpuBackend final : public Backend {
  private:
   void check_size(std::size_t n, const char* what) const {
     if (static_cast<std::int64_t>(n) != model_.layout().total)
-      throw std::invalid_argument(fmt::format("CpuBackend::{}: {} values, expected {}", what, n,
-                                              model_.layout().total));
+      throw std::invalid_argument(
+          fmt::format("CpuBackend::{}: {} values, expected {}", what, n, model_.layout().total));
   }
   void check_batch(const TokenBatch& b) const {
     if (b.batch < 1 || b.batch > model_.max_batch() || b.tokens == nullptr)
-      throw std::invalid_argument(fmt::format("CpuBackend: batch of {} sequences (accepted 1 to {})",
-                                              b.batch, model_.max_batch()));
+      throw std::invalid_argument(fmt::format(
+          "CpuBackend: batch of {} sequences (accepted 1 to {})", b.batch, model_.max_batch()));
   }
 
   CpuModel<float> model_;

@@ -19,8 +19,8 @@ CpuModel<T>::CpuModel(const ModelShape& shape, int max_batch)
     : shape_(shape), layout_(model_layout(shape)), max_batch_(max_batch) {
   shape_.validate();
   const std::int64_t N = static_cast<std::int64_t>(max_batch) * shape.seq_len;
-  const std::int64_t d = shape.d_model, a = shape.d_attn(), f = shape.d_ff,
-                     Tn = shape.seq_len, V = shape.vocab_size;
+  const std::int64_t d = shape.d_model, a = shape.d_attn(), f = shape.d_ff, Tn = shape.seq_len,
+                     V = shape.vocab_size;
   const bool llama = shape.arch == Arch::kLlama;
   params_.assign(layout_.total, T(0));
   grads_.assign(layout_.total, T(0));
@@ -86,8 +86,8 @@ double CpuModel<T>::forward(const std::int32_t* tokens, int batch) {
   const T* P = params_.data();
   auto at = [P](std::int64_t off) { return off < 0 ? nullptr : P + off; };
 
-  embedding_forward(resid_[0].data(), inputs_.data(), P + layout_.wte, at(layout_.wpe), batch,
-                    Tn, d);
+  embedding_forward(resid_[0].data(), inputs_.data(), P + layout_.wte, at(layout_.wpe), batch, Tn,
+                    d);
   for (int l = 0; l < s.n_layer; ++l) {
     const LayerOffsets& o = layout_.layers[l];
     LayerActs& x = acts_[l];
@@ -99,15 +99,14 @@ double CpuModel<T>::forward(const std::int32_t* tokens, int batch) {
                         P + o.norm1_b, N, d);
     matmul_forward(x.qkv.data(), x.norm1.data(), P + o.qkv_w, at(o.qkv_b), N, d, 3 * a);
     if (llama) rope_forward(x.qkv.data(), rope_.data(), batch, Tn, s.n_head, s.head_dim);
-    attention_forward(x.att.data(), x.probs.data(), x.qkv.data(), batch, Tn, s.n_head,
-                      s.head_dim);
+    attention_forward(x.att.data(), x.probs.data(), x.qkv.data(), batch, Tn, s.n_head, s.head_dim);
     // resid_mid temporarily holds the projection, then the sum.
     matmul_forward(x.resid_mid.data(), x.att.data(), P + o.proj_w, at(o.proj_b), N, a, d);
     residual_forward(x.resid_mid.data(), in, x.resid_mid.data(), N * d);
     if (llama) {
       rmsnorm_forward(x.norm2.data(), x.rstd2.data(), x.resid_mid.data(), P + o.norm2_w, N, d);
-      matmul_forward(x.h.data(), x.norm2.data(), P + o.fc_w, static_cast<const T*>(nullptr), N,
-                     d, 2 * f);
+      matmul_forward(x.h.data(), x.norm2.data(), P + o.fc_w, static_cast<const T*>(nullptr), N, d,
+                     2 * f);
       swiglu_forward(x.g.data(), x.h.data(), N, f);
     } else {
       layernorm_forward(x.norm2.data(), x.mean2.data(), x.rstd2.data(), x.resid_mid.data(),
@@ -123,10 +122,10 @@ double CpuModel<T>::forward(const std::int32_t* tokens, int batch) {
   if (llama)
     rmsnorm_forward(normf_.data(), rstdf_.data(), last, P + layout_.final_norm_w, N, d);
   else
-    layernorm_forward(normf_.data(), meanf_.data(), rstdf_.data(), last,
-                      P + layout_.final_norm_w, P + layout_.final_norm_b, N, d);
-  matmul_forward(logits_.data(), normf_.data(), P + layout_.head,
-                 static_cast<const T*>(nullptr), N, d, V);
+    layernorm_forward(normf_.data(), meanf_.data(), rstdf_.data(), last, P + layout_.final_norm_w,
+                      P + layout_.final_norm_b, N, d);
+  matmul_forward(logits_.data(), normf_.data(), P + layout_.head, static_cast<const T*>(nullptr), N,
+                 d, V);
   crossentropy_forward(losses_.data(), logits_.data(), targets_.data(), N, V);
   double sum = 0;  // fixed order, in double: the reported loss is reproducible
   for (std::int64_t n = 0; n < N; ++n) sum += static_cast<double>(losses_[n]);
@@ -155,12 +154,12 @@ void CpuModel<T>::backward(T scale) {
   clear(dresid_, d);
   const T* last = resid_[s.n_layer].data();
   if (llama)
-    rmsnorm_backward(dresid_.data(), G + layout_.final_norm_w, dnorm_.data(), last,
-                     rstdf_.data(), P + layout_.final_norm_w, N, d);
+    rmsnorm_backward(dresid_.data(), G + layout_.final_norm_w, dnorm_.data(), last, rstdf_.data(),
+                     P + layout_.final_norm_w, N, d);
   else
     layernorm_backward(dresid_.data(), G + layout_.final_norm_w, G + layout_.final_norm_b,
-                       dnorm_.data(), last, meanf_.data(), rstdf_.data(),
-                       P + layout_.final_norm_w, N, d);
+                       dnorm_.data(), last, meanf_.data(), rstdf_.data(), P + layout_.final_norm_w,
+                       N, d);
 
   for (int l = s.n_layer - 1; l >= 0; --l) {
     const LayerOffsets& o = layout_.layers[l];
@@ -179,11 +178,10 @@ void CpuModel<T>::backward(T scale) {
                        x.rstd2.data(), P + o.norm2_w, N, d);
     } else {
       gelu_backward(dh_.data(), x.h.data(), dg_.data(), N * f);
-      matmul_backward(dnorm_.data(), G + o.fc_w, G + o.fc_b, dh_.data(), x.norm2.data(),
-                      P + o.fc_w, N, d, f);
+      matmul_backward(dnorm_.data(), G + o.fc_w, G + o.fc_b, dh_.data(), x.norm2.data(), P + o.fc_w,
+                      N, d, f);
       layernorm_backward(dresid_.data(), G + o.norm2_w, G + o.norm2_b, dnorm_.data(),
-                         x.resid_mid.data(), x.mean2.data(), x.rstd2.data(), P + o.norm2_w, N,
-                         d);
+                         x.resid_mid.data(), x.mean2.data(), x.rstd2.data(), P + o.norm2_w, N, d);
     }
     // dresid_ now holds d(resid_mid); the residual passes it to the block input.
     clear(datt_, a);
@@ -204,8 +202,8 @@ void CpuModel<T>::backward(T scale) {
       layernorm_backward(dresid_.data(), G + o.norm1_w, G + o.norm1_b, dnorm_.data(), in,
                          x.mean1.data(), x.rstd1.data(), pat(o.norm1_w), N, d);
   }
-  embedding_backward(G + layout_.wte, at(layout_.wpe), dresid_.data(), inputs_.data(), batch,
-                     Tn, d);
+  embedding_backward(G + layout_.wte, at(layout_.wpe), dresid_.data(), inputs_.data(), batch, Tn,
+                     d);
 }
 
 template class CpuModel<float>;

@@ -34,7 +34,8 @@ using ConstStridedMap = Eigen::Map<const RowMatrix<T>, 0, Eigen::OuterStride<>>;
 template <typename T>
 void embedding_forward(T* out, const std::int32_t* tokens, const T* wte, const T* wpe, int B,
                        int Tn, int d) {
-#pragma omp parallel for schedule(static) if(static_cast<std::int64_t>(B) * Tn * d >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (static_cast <std::int64_t>(B) * Tn * d >= \
+                                              kMinParallelWork)
   for (int n = 0; n < B * Tn; ++n) {
     const T* e = wte + static_cast<std::int64_t>(tokens[n]) * d;
     const T* p = wpe ? wpe + static_cast<std::int64_t>(n % Tn) * d : nullptr;
@@ -45,11 +46,12 @@ void embedding_forward(T* out, const std::int32_t* tokens, const T* wte, const T
 
 // Scatter-add; threads own disjoint channel ranges so no two threads touch one element.
 template <typename T>
-void embedding_backward(T* dwte, T* dwpe, const T* dout, const std::int32_t* tokens, int B,
-                        int Tn, int d) {
+void embedding_backward(T* dwte, T* dwpe, const T* dout, const std::int32_t* tokens, int B, int Tn,
+                        int d) {
   constexpr int kChunk = 16;
   const int chunks = (d + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if(static_cast<std::int64_t>(B) * Tn * d >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (static_cast <std::int64_t>(B) * Tn * d >= \
+                                              kMinParallelWork)
   for (int k = 0; k < chunks; ++k) {
     const int c0 = k * kChunk, c1 = std::min(d, c0 + kChunk);
     for (int n = 0; n < B * Tn; ++n) {
@@ -69,7 +71,7 @@ template <typename T>
 void column_sums(T* acc, const T* x, std::int64_t N, int C) {
   constexpr int kChunk = 64;
   const int chunks = (C + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if(N * C >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (int k = 0; k < chunks; ++k) {
     const int c0 = k * kChunk, c1 = std::min(C, c0 + kChunk);
     for (std::int64_t n = 0; n < N; ++n) {
@@ -84,7 +86,7 @@ template <typename T>
 void layernorm_forward(T* out, T* mean, T* rstd, const T* inp, const T* w, const T* b,
                        std::int64_t N, int C) {
   const T eps = T(1e-5);
-#pragma omp parallel for schedule(static) if(N * C >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
     const T* x = inp + n * C;
     T m = 0;
@@ -104,7 +106,7 @@ void layernorm_forward(T* out, T* mean, T* rstd, const T* inp, const T* w, const
 template <typename T>
 void layernorm_backward(T* dinp, T* dw, T* db, const T* dout, const T* inp, const T* mean,
                         const T* rstd, const T* w, std::int64_t N, int C) {
-#pragma omp parallel for schedule(static) if(N * C >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
     const T* x = inp + n * C;
     const T* g = dout + n * C;
@@ -125,7 +127,7 @@ void layernorm_backward(T* dinp, T* dw, T* db, const T* dout, const T* inp, cons
   }
   constexpr int kChunk = 64;
   const int chunks = (C + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if(N * C >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (int k = 0; k < chunks; ++k) {
     const int c0 = k * kChunk, c1 = std::min(C, c0 + kChunk);
     for (std::int64_t n = 0; n < N; ++n) {
@@ -143,7 +145,7 @@ void layernorm_backward(T* dinp, T* dw, T* db, const T* dout, const T* inp, cons
 template <typename T>
 void rmsnorm_forward(T* out, T* rstd, const T* inp, const T* w, std::int64_t N, int C) {
   const T eps = T(1e-5);
-#pragma omp parallel for schedule(static) if(N * C >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
     const T* x = inp + n * C;
     T ss = 0;
@@ -160,7 +162,7 @@ void rmsnorm_forward(T* out, T* rstd, const T* inp, const T* w, std::int64_t N, 
 template <typename T>
 void rmsnorm_backward(T* dinp, T* dw, const T* dout, const T* inp, const T* rstd, const T* w,
                       std::int64_t N, int C) {
-#pragma omp parallel for schedule(static) if(N * C >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
     const T* x = inp + n * C;
     const T* g = dout + n * C;
@@ -173,7 +175,7 @@ void rmsnorm_backward(T* dinp, T* dw, const T* dout, const T* inp, const T* rstd
   }
   constexpr int kChunk = 64;
   const int chunks = (C + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if(N * C >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (int k = 0; k < chunks; ++k) {
     const int c0 = k * kChunk, c1 = std::min(C, c0 + kChunk);
     for (std::int64_t n = 0; n < N; ++n) {
@@ -192,7 +194,7 @@ void matmul_forward(T* out, const T* inp, const T* w, const T* bias, std::int64_
   MatrixMap<T> o(out, N, OC);
   o.noalias() = ConstMatrixMap<T>(inp, N, C) * ConstMatrixMap<T>(w, OC, C).transpose();
   if (bias) {
-#pragma omp parallel for schedule(static) if(N * OC >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * OC >= kMinParallelWork)
     for (std::int64_t n = 0; n < N; ++n)
       for (int c = 0; c < OC; ++c) out[n * OC + c] += bias[c];
   }
@@ -215,7 +217,8 @@ void matmul_backward(T* dinp, T* dw, T* dbias, const T* dout, const T* inp, cons
 template <typename T>
 void rope_forward(T* qkv, const T* cos_sin, int B, int Tn, int n_head, int hd) {
   const int a = n_head * hd, half = hd / 2;
-#pragma omp parallel for schedule(static) if(static_cast<std::int64_t>(B) * Tn * n_head * hd >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (static_cast <std::int64_t>(B) * Tn * n_head * hd >= \
+                                              kMinParallelWork)
   for (int n = 0; n < B * Tn; ++n) {
     const T* cs = cos_sin + static_cast<std::int64_t>(n % Tn) * hd;
     for (int part = 0; part < 2; ++part)
@@ -234,7 +237,8 @@ void rope_forward(T* qkv, const T* cos_sin, int B, int Tn, int n_head, int hd) {
 template <typename T>
 void rope_backward(T* dqkv, const T* cos_sin, int B, int Tn, int n_head, int hd) {
   const int a = n_head * hd, half = hd / 2;
-#pragma omp parallel for schedule(static) if(static_cast<std::int64_t>(B) * Tn * n_head * hd >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (static_cast <std::int64_t>(B) * Tn * n_head * hd >= \
+                                              kMinParallelWork)
   for (int n = 0; n < B * Tn; ++n) {
     const T* cs = cos_sin + static_cast<std::int64_t>(n % Tn) * hd;
     for (int part = 0; part < 2; ++part)
@@ -258,7 +262,8 @@ template <typename T>
 void attention_forward(T* out, T* probs, const T* qkv, int B, int Tn, int n_head, int hd) {
   const int a = n_head * hd;
   const T scale = T(1) / std::sqrt(static_cast<T>(hd));
-#pragma omp parallel for schedule(static) if(static_cast<std::int64_t>(B) * n_head * Tn * Tn * hd >= kMinParallelWork)
+#pragma omp parallel for schedule( \
+    static) if (static_cast <std::int64_t>(B) * n_head * Tn * Tn * hd >= kMinParallelWork)
   for (int bh = 0; bh < B * n_head; ++bh) {
     const int b = bh / n_head, h = bh % n_head;
     const T* base = qkv + static_cast<std::int64_t>(b) * Tn * 3 * a + h * hd;
@@ -301,7 +306,7 @@ void attention_backward(T* dqkv, const T* dout, const T* qkv, const T* probs, in
                         int n_head, int hd) {
   const int a = n_head * hd;
   const T scale = T(1) / std::sqrt(static_cast<T>(hd));
-#pragma omp parallel if(static_cast<std::int64_t>(B) * n_head * Tn * Tn * hd >= kMinParallelWork)
+#pragma omp parallel if (static_cast <std::int64_t>(B) * n_head * Tn * Tn * hd >= kMinParallelWork)
   {
     RowMatrix<T> ds(Tn, Tn);  // per-thread scratch for dP, then dS
 #pragma omp for schedule(static)
@@ -340,7 +345,7 @@ void attention_backward(T* dqkv, const T* dout, const T* qkv, const T* probs, in
 template <typename T>
 void gelu_forward(T* out, const T* inp, std::int64_t n) {
   const T k = std::sqrt(T(2) / std::numbers::pi_v<T>);
-#pragma omp parallel for schedule(static) if(n >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (n >= kMinParallelWork)
   for (std::int64_t i = 0; i < n; ++i) {
     const T x = inp[i];
     out[i] = T(0.5) * x * (T(1) + std::tanh(k * (x + T(0.044715) * x * x * x)));
@@ -350,7 +355,7 @@ void gelu_forward(T* out, const T* inp, std::int64_t n) {
 template <typename T>
 void gelu_backward(T* dinp, const T* inp, const T* dout, std::int64_t n) {
   const T k = std::sqrt(T(2) / std::numbers::pi_v<T>);
-#pragma omp parallel for schedule(static) if(n >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (n >= kMinParallelWork)
   for (std::int64_t i = 0; i < n; ++i) {
     const T x = inp[i];
     const T u = k * (x + T(0.044715) * x * x * x);
@@ -364,7 +369,7 @@ void gelu_backward(T* dinp, const T* inp, const T* dout, std::int64_t n) {
 // ---- SwiGLU (llama): out = silu(h1) ∘ h3, h (N, 2f) holds h1|h3 --------------------------
 template <typename T>
 void swiglu_forward(T* out, const T* h, std::int64_t N, int f) {
-#pragma omp parallel for schedule(static) if(N * f >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * f >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
     const T* h1 = h + n * 2 * f;
     const T* h3 = h1 + f;
@@ -376,7 +381,7 @@ void swiglu_forward(T* out, const T* h, std::int64_t N, int f) {
 // silu'(x) = σ(x)·(1 + x·(1 - σ(x))).
 template <typename T>
 void swiglu_backward(T* dh, const T* h, const T* dout, std::int64_t N, int f) {
-#pragma omp parallel for schedule(static) if(N * f >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * f >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
     const T* h1 = h + n * 2 * f;
     const T* h3 = h1 + f;
@@ -394,7 +399,7 @@ void swiglu_backward(T* dh, const T* h, const T* dout, std::int64_t N, int f) {
 // ---- residual ----------------------------------------------------------------------------
 template <typename T>
 void residual_forward(T* out, const T* a, const T* b, std::int64_t n) {
-#pragma omp parallel for schedule(static) if(n >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (n >= kMinParallelWork)
   for (std::int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
 }
 
@@ -403,7 +408,7 @@ void residual_forward(T* out, const T* a, const T* b, std::int64_t n) {
 template <typename T>
 void crossentropy_forward(T* losses, T* logits, const std::int32_t* targets, std::int64_t N,
                           int V) {
-#pragma omp parallel for schedule(static) if(N * V >= kMinParallelWork)
+#pragma omp parallel for schedule(static) if (N * V >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
     T* row = logits + n * V;
     const T target_logit = row[targets[n]];
@@ -422,9 +427,8 @@ void crossentropy_forward(T* losses, T* logits, const std::int32_t* targets, std
 
 // Turns probabilities (N, V) into dlogits = (p - onehot(target)) · dloss in place.
 template <typename T>
-void crossentropy_backward(T* probs, const std::int32_t* targets, T dloss, std::int64_t N,
-                           int V) {
-#pragma omp parallel for schedule(static) if(N * V >= kMinParallelWork)
+void crossentropy_backward(T* probs, const std::int32_t* targets, T dloss, std::int64_t N, int V) {
+#pragma omp parallel for schedule(static) if (N * V >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
     T* row = probs + n * V;
     row[targets[n]] -= T(1);

@@ -11,7 +11,7 @@ namespace {
 constexpr float kGeluK = 0.7978845608028654f;  // sqrt(2/π)
 constexpr float kGeluC = 0.044715f;
 
-#define GRID_STRIDE(i, total)                                                            \
+#define GRID_STRIDE(i, total)                                                             \
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; \
        i < (total); i += static_cast<std::int64_t>(gridDim.x) * blockDim.x)
 
@@ -53,8 +53,8 @@ __global__ void swiglu_forward_kernel(bf16* g, const float* h, std::int64_t n, i
   }
 }
 
-__global__ void swiglu_backward_kernel(bf16* dh, const float* h, const float* dg,
-                                       std::int64_t n, int f) {
+__global__ void swiglu_backward_kernel(bf16* dh, const float* h, const float* dg, std::int64_t n,
+                                       int f) {
   GRID_STRIDE(i, n) {
     const std::int64_t row = i / f;
     const int c = static_cast<int>(i % f);

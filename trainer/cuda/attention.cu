@@ -112,8 +112,8 @@ __global__ void __launch_bounds__(kWarps* kWarp)
 }
 
 // delta[bh, t] = Σ_c dout[t, c] · out[t, c] over the head's channels = rowsum(dP ∘ P).
-__global__ void attention_delta_kernel(float* delta, const float* dout, const bf16* out,
-                                       int B, Geometry g) {
+__global__ void attention_delta_kernel(float* delta, const float* dout, const bf16* out, int B,
+                                       Geometry g) {
   const std::int64_t w = (static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) /
                          kWarp;  // one warp per (row, head)
   const int lane = threadIdx.x % kWarp;
@@ -134,10 +134,10 @@ __global__ void __launch_bounds__(kWarps* kWarp)
                                  const float* qkv, const float* lse, Geometry g, float scale) {
   extern __shared__ float smem[];
   const int hd = g.hd, hdp = hd + 1, a = g.a;
-  float* q_s = smem;                // kRows × hd, pre-scaled
-  float* do_s = q_s + kRows * hd;   // kRows × hd
-  float* k_s = do_s + kRows * hd;   // kTile × hdp
-  float* v_s = k_s + kTile * hdp;   // kTile × hdp
+  float* q_s = smem;               // kRows × hd, pre-scaled
+  float* do_s = q_s + kRows * hd;  // kRows × hd
+  float* k_s = do_s + kRows * hd;  // kTile × hdp
+  float* v_s = k_s + kTile * hdp;  // kTile × hdp
   const int bh = blockIdx.y, b = bh / g.H, h = bh % g.H;
   const std::int64_t row_base = static_cast<std::int64_t>(b) * g.T;
   const float* base = qkv + row_base * g.stride + h * hd;
@@ -208,16 +208,15 @@ __global__ void __launch_bounds__(kWarps* kWarp)
 // dk and dv for kRows key rows j: dv = Σ_{i>=j} P_ij dO_i, dk = Σ_{i>=j} dS_ij · scale · q_i.
 __global__ void __launch_bounds__(kWarps* kWarp)
     attention_backward_dkv_kernel(float* dqkv, const float* delta, const float* dout,
-                                  const float* qkv, const float* lse, Geometry g,
-                                  float scale) {
+                                  const float* qkv, const float* lse, Geometry g, float scale) {
   extern __shared__ float smem[];
   const int hd = g.hd, hdp = hd + 1, a = g.a;
-  float* k_s = smem;                   // kRows × hd (this block's keys)
-  float* v_s = k_s + kRows * hd;       // kRows × hd
-  float* q_s = v_s + kRows * hd;       // kTile × hdp, pre-scaled
-  float* do_s = q_s + kTile * hdp;     // kTile × hdp
-  float* lse_s = do_s + kTile * hdp;   // kTile
-  float* delta_s = lse_s + kTile;      // kTile
+  float* k_s = smem;                  // kRows × hd (this block's keys)
+  float* v_s = k_s + kRows * hd;      // kRows × hd
+  float* q_s = v_s + kRows * hd;      // kTile × hdp, pre-scaled
+  float* do_s = q_s + kTile * hdp;    // kTile × hdp
+  float* lse_s = do_s + kTile * hdp;  // kTile
+  float* delta_s = lse_s + kTile;     // kTile
   const int bh = blockIdx.y, b = bh / g.H, h = bh % g.H;
   const std::int64_t row_base = static_cast<std::int64_t>(b) * g.T;
   const float* base = qkv + row_base * g.stride + h * hd;
@@ -298,8 +297,7 @@ Geometry geometry(int T, int n_head, int hd) {
 }
 
 dim3 attention_grid(int B, int T, int n_head) {
-  return dim3(static_cast<unsigned>((T + kRows - 1) / kRows),
-              static_cast<unsigned>(B * n_head));
+  return dim3(static_cast<unsigned>((T + kRows - 1) / kRows), static_cast<unsigned>(B * n_head));
 }
 
 // Dynamic shared memory may exceed the 48 KiB default for hd = 128: opt in.
@@ -312,11 +310,10 @@ void allow_shared(Kernel kernel, std::size_t bytes, const char* name) {
 
 }  // namespace
 
-void attention_forward(bf16* out, float* lse, const float* qkv, int B, int T, int n_head,
-                       int hd, cudaStream_t stream) {
+void attention_forward(bf16* out, float* lse, const float* qkv, int B, int T, int n_head, int hd,
+                       cudaStream_t stream) {
   const std::size_t smem = sizeof(float) * (kRows * hd + kTile * (hd + 1) + kTile * hd);
-  allow_shared(attention_forward_kernel, smem,
-               "cudaFuncSetAttribute(attention_forward_kernel)");
+  allow_shared(attention_forward_kernel, smem, "cudaFuncSetAttribute(attention_forward_kernel)");
   attention_forward_kernel<<<attention_grid(B, T, n_head), kWarps * kWarp, smem, stream>>>(
       out, lse, qkv, geometry(T, n_head, hd), 1.0f / std::sqrt(static_cast<float>(hd)));
   SCALELAB_CHECK_LAUNCH("attention_forward", stream);
@@ -328,23 +325,22 @@ void attention_backward(float* dqkv, float* delta, const float* dout, const bf16
   const Geometry g = geometry(T, n_head, hd);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const std::int64_t warps = static_cast<std::int64_t>(B) * T * n_head;
-  attention_delta_kernel<<<grid_for(warps * kWarp, 256, 1LL << 30), 256, 0, stream>>>(
-      delta, dout, out, B, g);
+  attention_delta_kernel<<<grid_for(warps * kWarp, 256, 1LL << 30), 256, 0, stream>>>(delta, dout,
+                                                                                      out, B, g);
   SCALELAB_CHECK_LAUNCH("attention_backward (delta)", stream);
 
   const std::size_t smem_dq = sizeof(float) * (2 * kRows * hd + 2 * kTile * (hd + 1));
   allow_shared(attention_backward_dq_kernel, smem_dq,
                "cudaFuncSetAttribute(attention_backward_dq_kernel)");
-  attention_backward_dq_kernel<<<attention_grid(B, T, n_head), kWarps * kWarp, smem_dq,
-                                 stream>>>(dqkv, delta, dout, qkv, lse, g, scale);
+  attention_backward_dq_kernel<<<attention_grid(B, T, n_head), kWarps * kWarp, smem_dq, stream>>>(
+      dqkv, delta, dout, qkv, lse, g, scale);
   SCALELAB_CHECK_LAUNCH("attention_backward (dq)", stream);
 
-  const std::size_t smem_dkv =
-      sizeof(float) * (2 * kRows * hd + 2 * kTile * (hd + 1) + 2 * kTile);
+  const std::size_t smem_dkv = sizeof(float) * (2 * kRows * hd + 2 * kTile * (hd + 1) + 2 * kTile);
   allow_shared(attention_backward_dkv_kernel, smem_dkv,
                "cudaFuncSetAttribute(attention_backward_dkv_kernel)");
-  attention_backward_dkv_kernel<<<attention_grid(B, T, n_head), kWarps * kWarp, smem_dkv,
-                                  stream>>>(dqkv, delta, dout, qkv, lse, g, scale);
+  attention_backward_dkv_kernel<<<attention_grid(B, T, n_head), kWarps * kWarp, smem_dkv, stream>>>(
+      dqkv, delta, dout, qkv, lse, g, scale);
   SCALELAB_CHECK_LAUNCH("attention_backward (dk, dv)", stream);
 }
 

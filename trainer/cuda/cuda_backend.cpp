@@ -77,8 +77,8 @@ template <typename Visit>
 void visit_buffers(Buffers& b, const ModelShape& s, const ModelLayout& layout, int max_batch,
                    Visit&& visit) {
   const std::int64_t N = static_cast<std::int64_t>(max_batch) * s.seq_len;
-  const std::int64_t P = layout.total, d = s.d_model, a = s.d_attn(), f = s.d_ff,
-                     V = s.vocab_size, T = s.seq_len;
+  const std::int64_t P = layout.total, d = s.d_model, a = s.d_attn(), f = s.d_ff, V = s.vocab_size,
+                     T = s.seq_len;
   const bool llama = s.arch == Arch::kLlama;
   const std::int64_t fc = llama ? 2 * f : f;
   visit(b.params, P, "fp32 parameters", Use::kWeights);
@@ -190,16 +190,15 @@ class CudaBackend final : public Backend {
         for (int i = 0; i < half; ++i) {
           const double theta = t * std::pow(10000.0, -2.0 * i / hd);
           table[static_cast<std::size_t>(t) * hd + 2 * i] = static_cast<float>(std::cos(theta));
-          table[static_cast<std::size_t>(t) * hd + 2 * i + 1] =
-              static_cast<float>(std::sin(theta));
+          table[static_cast<std::size_t>(t) * hd + 2 * i + 1] = static_cast<float>(std::sin(theta));
         }
       upload(buf_.rope.get(), table.data(), table.size());
     }
     const std::size_t pbytes = sizeof(float) * static_cast<std::size_t>(layout_.total);
     for (float* p : {buf_.params.get(), buf_.grads.get(), buf_.m.get(), buf_.v.get()})
       SCALELAB_CUDA_CHECK(cudaMemsetAsync(p, 0, pbytes, stream_));
-    SCALELAB_CUDA_CHECK(cudaMemsetAsync(buf_.params_bf16.get(), 0,
-                                        sizeof(bf16) * layout_.total, stream_));
+    SCALELAB_CUDA_CHECK(
+        cudaMemsetAsync(buf_.params_bf16.get(), 0, sizeof(bf16) * layout_.total, stream_));
     synchronize("CudaBackend construction");
   }
 
@@ -263,8 +262,8 @@ class CudaBackend final : public Backend {
 
   double grad_norm() override {
     select();
-    sum_squares(buf_.results.get() + 1, buf_.norm_scratch.get(), buf_.grads.get(),
-                layout_.total, stream_);
+    sum_squares(buf_.results.get() + 1, buf_.norm_scratch.get(), buf_.grads.get(), layout_.total,
+                stream_);
     SCALELAB_CUDA_CHECK(cudaMemcpyAsync(results_host_.get() + 1, buf_.results.get() + 1,
                                         sizeof(double), cudaMemcpyDeviceToHost, stream_));
     synchronize("grad_norm");
@@ -328,8 +327,8 @@ class CudaBackend final : public Backend {
           format_bytes(static_cast<double>(plan.total())), plan.total(),
           format_bytes(static_cast<double>(plan.weights)),
           format_bytes(static_cast<double>(plan.activations)),
-          format_bytes(static_cast<double>(plan.scratch)),
-          format_bytes(static_cast<double>(free)), format_bytes(static_cast<double>(total))));
+          format_bytes(static_cast<double>(plan.scratch)), format_bytes(static_cast<double>(free)),
+          format_bytes(static_cast<double>(total))));
   }
 
   // Inputs and targets (and, for a backward pass, the rows grouped by token id) in one
@@ -393,8 +392,7 @@ class CudaBackend final : public Backend {
     cudaStream_t st = stream_;
     const Blas& blas = *blas_;
 
-    embedding_forward(buf_.resid[0].get(), inputs(), P(layout_.wte), P(layout_.wpe), B, T, d,
-                      st);
+    embedding_forward(buf_.resid[0].get(), inputs(), P(layout_.wte), P(layout_.wpe), B, T, d, st);
     for (int l = 0; l < s.n_layer; ++l) {
       const LayerOffsets& o = layout_.layers[l];
       LayerBuffers& x = buf_.layers[l];
@@ -402,8 +400,8 @@ class CudaBackend final : public Backend {
       if (llama)
         rmsnorm_forward(x.xn1.get(), x.rstd1.get(), in, P(o.norm1_w), N, d, st);
       else
-        layernorm_forward(x.xn1.get(), x.mean1.get(), x.rstd1.get(), in, P(o.norm1_w),
-                          P(o.norm1_b), N, d, st);
+        layernorm_forward(x.xn1.get(), x.mean1.get(), x.rstd1.get(), in, P(o.norm1_w), P(o.norm1_b),
+                          N, d, st);
       blas.linear_forward(x.qkv.get(), x.xn1.get(), W(o.qkv_w), N, d, 3 * a);
       if (!llama) add_bias(x.qkv.get(), x.qkv.get(), P(o.qkv_b), N, 3 * a, st);
       if (llama) rope_forward(x.qkv.get(), buf_.rope.get(), B, T, H, hd, st);
@@ -438,12 +436,12 @@ class CudaBackend final : public Backend {
       const bf16* xr = buf_.xnf.get() + r0 * d;
       blas.linear_forward(buf_.logits.get(), xr, W(layout_.head), rows, d, V);
       crossentropy_forward_backward(buf_.losses.get() + r0,
-                                    with_grad ? buf_.dlogits.get() : nullptr,
-                                    buf_.logits.get(), targets() + r0, rows, V, dloss, st);
+                                    with_grad ? buf_.dlogits.get() : nullptr, buf_.logits.get(),
+                                    targets() + r0, rows, V, dloss, st);
       if (with_grad) {
         blas.linear_backward_weight(G(layout_.head), buf_.dlogits.get(), xr, rows, d, V);
-        blas.linear_backward_input(buf_.dnorm.get() + r0 * d, buf_.dlogits.get(),
-                                   W(layout_.head), rows, d, V);
+        blas.linear_backward_input(buf_.dnorm.get() + r0 * d, buf_.dlogits.get(), W(layout_.head),
+                                   rows, d, V);
       }
     }
   }
@@ -481,8 +479,8 @@ class CudaBackend final : public Backend {
       blas.linear_backward_weight(G(o.fc_w), buf_.dh_bf16.get(), x.xn2.get(), N, d, fc);
       blas.linear_backward_input(buf_.dnorm.get(), buf_.dh_bf16.get(), W(o.fc_w), N, d, fc);
       norm_backward(dresid, dresid16, G(o.norm2_w), G(o.norm2_b), scratch, buf_.dnorm.get(),
-                    x.resid_mid.get(), llama ? nullptr : x.mean2.get(), x.rstd2.get(),
-                    P(o.norm2_w), N, d, true, st);
+                    x.resid_mid.get(), llama ? nullptr : x.mean2.get(), x.rstd2.get(), P(o.norm2_w),
+                    N, d, true, st);
       // Attention: dresid now holds d(resid_mid).
       blas.linear_backward_weight(G(o.proj_w), dresid16, x.att.get(), N, a, d);
       if (!llama) column_sums(G(o.proj_b), scratch, dresid, N, d, st);
@@ -493,8 +491,7 @@ class CudaBackend final : public Backend {
       float_to_bf16(buf_.dqkv_bf16.get(), buf_.dqkv.get(), N * 3 * a, st);
       if (!llama) column_sums(G(o.qkv_b), scratch, buf_.dqkv.get(), N, 3 * a, st);
       blas.linear_backward_weight(G(o.qkv_w), buf_.dqkv_bf16.get(), x.xn1.get(), N, d, 3 * a);
-      blas.linear_backward_input(buf_.dnorm.get(), buf_.dqkv_bf16.get(), W(o.qkv_w), N, d,
-                                 3 * a);
+      blas.linear_backward_input(buf_.dnorm.get(), buf_.dqkv_bf16.get(), W(o.qkv_w), N, d, 3 * a);
       norm_backward(dresid, dresid16, G(o.norm1_w), G(o.norm1_b), scratch, buf_.dnorm.get(),
                     buf_.resid[l].get(), llama ? nullptr : x.mean1.get(), x.rstd1.get(),
                     P(o.norm1_w), N, d, true, st);

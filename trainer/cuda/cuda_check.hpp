@@ -14,8 +14,8 @@ namespace scalelab::trainer::cuda {
 
 [[noreturn]] void throw_cuda_error(cudaError_t status, const char* what, const char* file,
                                    int line);
-[[noreturn]] void throw_cublas_error(cublasStatus_t status, const char* what,
-                                     const char* file, int line);
+[[noreturn]] void throw_cublas_error(cublasStatus_t status, const char* what, const char* file,
+                                     int line);
 
 inline void check_cuda(cudaError_t status, const char* what, const char* file, int line) {
   if (status != cudaSuccess) throw_cuda_error(status, what, file, line);

@@ -24,8 +24,8 @@ void* device_malloc(std::size_t bytes, const std::string& what) {
     cudaGetLastError();
     std::size_t free = 0, total = 0;
     cudaMemGetInfo(&free, &total);
-    throw Error(fmt::format("CUDA out of memory allocating {} ({} bytes = {}); {} of {} free",
-                            what, bytes, format_bytes(static_cast<double>(bytes)),
+    throw Error(fmt::format("CUDA out of memory allocating {} ({} bytes = {}); {} of {} free", what,
+                            bytes, format_bytes(static_cast<double>(bytes)),
                             format_bytes(static_cast<double>(free)),
                             format_bytes(static_cast<double>(total))));
   }
@@ -35,8 +35,7 @@ void* device_malloc(std::size_t bytes, const std::string& what) {
 
 void* pinned_malloc(std::size_t bytes, const std::string& what) {
   void* p = nullptr;
-  check_cuda(cudaMallocHost(&p, bytes), ("cudaMallocHost for " + what).c_str(), __FILE__,
-             __LINE__);
+  check_cuda(cudaMallocHost(&p, bytes), ("cudaMallocHost for " + what).c_str(), __FILE__, __LINE__);
   return p;
 }
 

@@ -86,9 +86,8 @@ void* pinned_malloc(std::size_t bytes, const std::string& what);
 
 template <typename T>
 PinnedBuffer<T>::PinnedBuffer(std::int64_t count)
-    : data_(static_cast<T*>(pinned_malloc(static_cast<std::size_t>(count > 0 ? count : 1) *
-                                              sizeof(T),
-                                          "pinned staging buffer"))),
+    : data_(static_cast<T*>(pinned_malloc(
+          static_cast<std::size_t>(count > 0 ? count : 1) * sizeof(T), "pinned staging buffer"))),
       count_(count) {}
 
 }  // namespace scalelab::trainer::cuda

@@ -10,11 +10,10 @@ namespace scalelab::trainer::cuda {
 
 namespace {
 
-__global__ void embedding_forward_kernel(float* out, const std::int32_t* tokens,
-                                         const float* wte, const float* wpe, int T, int d,
-                                         std::int64_t total) {
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-       i < total; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+__global__ void embedding_forward_kernel(float* out, const std::int32_t* tokens, const float* wte,
+                                         const float* wpe, int T, int d, std::int64_t total) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     const std::int64_t n = i / d;
     const int c = static_cast<int>(i % d);
     float v = wte[static_cast<std::int64_t>(tokens[n]) * d + c];
@@ -25,8 +24,7 @@ __global__ void embedding_forward_kernel(float* out, const std::int32_t* tokens,
 
 // One block per distinct token id; threads over channels; rows summed in ascending order.
 __global__ void embedding_backward_wte_kernel(float* dwte, const float* dout,
-                                              const std::int32_t* ids,
-                                              const std::int32_t* offsets,
+                                              const std::int32_t* ids, const std::int32_t* offsets,
                                               const std::int32_t* positions, int d) {
   const int k = blockIdx.x;
   const std::int64_t row = ids[k];
@@ -38,8 +36,7 @@ __global__ void embedding_backward_wte_kernel(float* dwte, const float* dout,
   }
 }
 
-__global__ void embedding_backward_wpe_kernel(float* dwpe, const float* dout, int B, int T,
-                                              int d) {
+__global__ void embedding_backward_wpe_kernel(float* dwpe, const float* dout, int B, int T, int d) {
   const int t = blockIdx.x;
   for (int c = threadIdx.x; c < d; c += blockDim.x) {
     float s = 0;
@@ -50,11 +47,11 @@ __global__ void embedding_backward_wpe_kernel(float* dwpe, const float* dout, in
 
 }  // namespace
 
-void embedding_forward(float* out, const std::int32_t* tokens, const float* wte,
-                       const float* wpe, int B, int T, int d, cudaStream_t stream) {
+void embedding_forward(float* out, const std::int32_t* tokens, const float* wte, const float* wpe,
+                       int B, int T, int d, cudaStream_t stream) {
   const std::int64_t total = static_cast<std::int64_t>(B) * T * d;
-  embedding_forward_kernel<<<grid_for(total, 256), 256, 0, stream>>>(out, tokens, wte, wpe, T,
-                                                                     d, total);
+  embedding_forward_kernel<<<grid_for(total, 256), 256, 0, stream>>>(out, tokens, wte, wpe, T, d,
+                                                                     total);
   SCALELAB_CHECK_LAUNCH("embedding_forward", stream);
 }
 
@@ -77,11 +74,11 @@ TokenBuckets bucket_tokens(const std::int32_t* inputs, std::int64_t N) {
 }
 
 void embedding_backward_wte(float* dwte, const float* dout, const std::int32_t* ids,
-                            const std::int32_t* offsets, const std::int32_t* positions,
-                            int n_ids, int d, cudaStream_t stream) {
+                            const std::int32_t* offsets, const std::int32_t* positions, int n_ids,
+                            int d, cudaStream_t stream) {
   if (n_ids == 0) return;
-  embedding_backward_wte_kernel<<<n_ids, std::min(d, 256), 0, stream>>>(dwte, dout, ids,
-                                                                        offsets, positions, d);
+  embedding_backward_wte_kernel<<<n_ids, std::min(d, 256), 0, stream>>>(dwte, dout, ids, offsets,
+                                                                        positions, d);
   SCALELAB_CHECK_LAUNCH("embedding_backward_wte", stream);
 }
 

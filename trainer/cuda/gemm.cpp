@@ -15,7 +15,8 @@ constexpr std::int64_t kWorkspaceBytes = 32LL << 20;
 
 int as_int(std::int64_t v, const char* what) {
   if (v > std::numeric_limits<int>::max())
-    throw std::invalid_argument(fmt::format("GEMM dimension {} = {} exceeds cuBLAS's int", what, v));
+    throw std::invalid_argument(
+        fmt::format("GEMM dimension {} = {} exceeds cuBLAS's int", what, v));
   return static_cast<int>(v);
 }
 }  // namespace
@@ -31,33 +32,33 @@ Blas::~Blas() {
 }
 
 // cuBLAS is column-major: a row-major (r, c) matrix is its column-major transpose (c, r).
-void Blas::gemm(cublasOperation_t op_a, cublasOperation_t op_b, int m, int n, int k,
-                const bf16* a, int lda, const bf16* b, int ldb, float beta, float* c, int ldc,
+void Blas::gemm(cublasOperation_t op_a, cublasOperation_t op_b, int m, int n, int k, const bf16* a,
+                int lda, const bf16* b, int ldb, float beta, float* c, int ldc,
                 const char* what) const {
   const float alpha = 1.0f;
-  check_cublas(cublasGemmEx(handle_, op_a, op_b, m, n, k, &alpha, a, CUDA_R_16BF, lda, b,
-                            CUDA_R_16BF, ldb, &beta, c, CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F,
-                            CUBLAS_GEMM_DEFAULT),
-               what, __FILE__, __LINE__);
+  check_cublas(
+      cublasGemmEx(handle_, op_a, op_b, m, n, k, &alpha, a, CUDA_R_16BF, lda, b, CUDA_R_16BF, ldb,
+                   &beta, c, CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+      what, __FILE__, __LINE__);
 }
 
 // yᵀ (OC × N) = W (OC × C, i.e. wᵀ column-major, transposed) · xᵀ (C × N).
-void Blas::linear_forward(float* y, const bf16* x, const bf16* w, std::int64_t N, int C,
-                          int OC, float beta) const {
+void Blas::linear_forward(float* y, const bf16* x, const bf16* w, std::int64_t N, int C, int OC,
+                          float beta) const {
   gemm(CUBLAS_OP_T, CUBLAS_OP_N, OC, as_int(N, "N"), C, w, C, x, C, beta, y, OC,
        "cublasGemmEx (linear_forward)");
 }
 
 // dxᵀ (C × N) = wᵀ (C × OC) · dyᵀ (OC × N).
-void Blas::linear_backward_input(float* dx, const bf16* dy, const bf16* w, std::int64_t N,
-                                 int C, int OC) const {
+void Blas::linear_backward_input(float* dx, const bf16* dy, const bf16* w, std::int64_t N, int C,
+                                 int OC) const {
   gemm(CUBLAS_OP_N, CUBLAS_OP_N, C, as_int(N, "N"), OC, w, C, dy, OC, 0.0f, dx, C,
        "cublasGemmEx (linear_backward_input)");
 }
 
 // dwᵀ (C × OC) += xᵀ (C × N) · dy (N × OC).
-void Blas::linear_backward_weight(float* dw, const bf16* dy, const bf16* x, std::int64_t N,
-                                  int C, int OC) const {
+void Blas::linear_backward_weight(float* dw, const bf16* dy, const bf16* x, std::int64_t N, int C,
+                                  int OC) const {
   gemm(CUBLAS_OP_N, CUBLAS_OP_T, C, OC, as_int(N, "N"), x, C, dy, OC, 1.0f, dw, C,
        "cublasGemmEx (linear_backward_weight)");
 }
@@ -78,8 +79,8 @@ double measure_bf16_peak_flops(int n, int repeats) {
       state = state * 6364136223846793005ULL + 1442695040888963407ULL;
       x = static_cast<float>(static_cast<std::int64_t>(state >> 40) - (1 << 23)) / (1 << 23);
     }
-    SCALELAB_CUDA_CHECK(cudaMemcpy(staging.get(), host.data(), count * sizeof(float),
-                                   cudaMemcpyHostToDevice));
+    SCALELAB_CUDA_CHECK(
+        cudaMemcpy(staging.get(), host.data(), count * sizeof(float), cudaMemcpyHostToDevice));
     float_to_bf16(a.get(), staging.get(), count, stream);
     float_to_bf16(b.get(), staging.get(), count, stream);
     Blas blas(stream);

@@ -37,8 +37,7 @@ class Blas {
 
  private:
   void gemm(cublasOperation_t op_a, cublasOperation_t op_b, int m, int n, int k, const bf16* a,
-            int lda, const bf16* b, int ldb, float beta, float* c, int ldc,
-            const char* what) const;
+            int lda, const bf16* b, int ldb, float beta, float* c, int ldc, const char* what) const;
 
   cublasHandle_t handle_ = nullptr;
   DeviceBuffer<std::uint8_t> workspace_;

@@ -28,8 +28,8 @@ void float_to_bf16(bf16* out, const float* in, std::int64_t n, cudaStream_t stre
 
 // ---- embedding (cpu::embedding_forward / embedding_backward) -------------------------------
 // out (N, d) = wte[token] (+ wpe[t]); wpe may be null.
-void embedding_forward(float* out, const std::int32_t* tokens, const float* wte,
-                       const float* wpe, int B, int T, int d, cudaStream_t stream);
+void embedding_forward(float* out, const std::int32_t* tokens, const float* wte, const float* wpe,
+                       int B, int T, int d, cudaStream_t stream);
 
 // The rows of a batch grouped by token id, built on the host (where the tokens already are)
 // so that the scatter-add of the backward pass needs no atomics and is deterministic.
@@ -42,8 +42,8 @@ TokenBuckets bucket_tokens(const std::int32_t* inputs, std::int64_t N);
 
 // dwte[id] += Σ dout[n] over the rows n of each bucket (in row order). Device arrays.
 void embedding_backward_wte(float* dwte, const float* dout, const std::int32_t* ids,
-                            const std::int32_t* offsets, const std::int32_t* positions,
-                            int n_ids, int d, cudaStream_t stream);
+                            const std::int32_t* offsets, const std::int32_t* positions, int n_ids,
+                            int d, cudaStream_t stream);
 // dwpe[t] += Σ_b dout[b·T + t].
 void embedding_backward_wpe(float* dwpe, const float* dout, int B, int T, int d,
                             cudaStream_t stream);
@@ -51,8 +51,8 @@ void embedding_backward_wpe(float* dwpe, const float* dout, int B, int T, int d,
 // ---- normalisation (cpu::layernorm_*, cpu::rmsnorm_*; eps 1e-5) ---------------------------
 void layernorm_forward(bf16* out, float* mean, float* rstd, const float* inp, const float* w,
                        const float* b, std::int64_t N, int C, cudaStream_t stream);
-void rmsnorm_forward(bf16* out, float* rstd, const float* inp, const float* w,
-                     std::int64_t N, int C, cudaStream_t stream);
+void rmsnorm_forward(bf16* out, float* rstd, const float* inp, const float* w, std::int64_t N,
+                     int C, cudaStream_t stream);
 
 // Floats of scratch the column reductions below need for C columns.
 std::int64_t column_scratch_floats(int C);
@@ -82,8 +82,8 @@ void rope_backward(float* dqkv, const float* cos_sin, int B, int T, int n_head, 
 // Flash-style: online softmax over key tiles, never materialising the T×T matrix; saves
 // the log-sum-exp of each row, lse (B, n_head, T), for the backward pass. hd <= 128.
 constexpr int kMaxHeadDim = 128;
-void attention_forward(bf16* out, float* lse, const float* qkv, int B, int T, int n_head,
-                       int hd, cudaStream_t stream);
+void attention_forward(bf16* out, float* lse, const float* qkv, int B, int T, int n_head, int hd,
+                       cudaStream_t stream);
 // dqkv (N, 3a) = the gradient w.r.t. q|k|v (overwritten). Recomputes the probabilities from
 // qkv and lse. delta: scratch of B·n_head·T floats. dout (N, a) fp32; out: the forward's
 // output.
@@ -117,8 +117,7 @@ void sum_losses(double* out, const float* losses, std::int64_t N, cudaStream_t s
 // Doubles of scratch sum_squares needs.
 constexpr int kSumSquaresBlocks = 256;
 // *out (=) = Σ x² in double, fixed order (scratch: kSumSquaresBlocks doubles).
-void sum_squares(double* out, double* scratch, const float* x, std::int64_t n,
-                 cudaStream_t stream);
+void sum_squares(double* out, double* scratch, const float* x, std::int64_t n, cudaStream_t stream);
 
 struct AdamWParams {
   float lr = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0, grad_scale = 1;

@@ -19,8 +19,7 @@ constexpr int kColumnThreads = 128;
 
 // One warp per row; two passes as the CPU (mean, then centred variance).
 __global__ void layernorm_forward_kernel(bf16* out, float* mean, float* rstd, const float* inp,
-                                         const float* w, const float* b, std::int64_t N,
-                                         int C) {
+                                         const float* w, const float* b, std::int64_t N, int C) {
   const std::int64_t n = static_cast<std::int64_t>(blockIdx.x) * kNormWarps + threadIdx.y;
   if (n >= N) return;
   const int lane = threadIdx.x;
@@ -55,9 +54,8 @@ __global__ void rmsnorm_forward_kernel(bf16* out, float* rstd, const float* inp,
 
 // dx for one row; mean == nullptr selects RMSNorm. See layers.hpp for the formulas.
 __global__ void norm_backward_input_kernel(float* dinp, bf16* dinp_bf16, const float* dout,
-                                           const float* inp, const float* mean,
-                                           const float* rstd, const float* w, std::int64_t N,
-                                           int C, bool accumulate) {
+                                           const float* inp, const float* mean, const float* rstd,
+                                           const float* w, std::int64_t N, int C, bool accumulate) {
   const std::int64_t n = static_cast<std::int64_t>(blockIdx.x) * kNormWarps + threadIdx.y;
   if (n >= N) return;
   const int lane = threadIdx.x;
@@ -98,8 +96,8 @@ __global__ void norm_backward_input_kernel(float* dinp, bf16* dinp_bf16, const f
 // Partial column sums over one slice of rows: pa[s, c] = Σ g·xhat (or Σ g when x is null),
 // pb[s, c] = Σ g (when pb is not null). xhat = (x - mean)·rstd, mean null: x·rstd.
 __global__ void column_partials_kernel(float* pa, float* pb, const float* g, const float* x,
-                                       const float* mean, const float* rstd, std::int64_t N,
-                                       int C, std::int64_t rows_per_slice) {
+                                       const float* mean, const float* rstd, std::int64_t N, int C,
+                                       std::int64_t rows_per_slice) {
   const int c = blockIdx.x * kColumnThreads + threadIdx.x;
   const int s = blockIdx.y;
   if (c >= C) return;
@@ -150,8 +148,8 @@ void column_reduce(float* acc_a, float* acc_b, float* scratch, const float* g, c
 
 __global__ void add_bias_kernel(float* out, const float* base, const float* bias,
                                 std::int64_t total, int C) {
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-       i < total; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x)
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x)
     out[i] = bias ? base[i] + bias[i % C] : base[i];
 }
 
@@ -163,15 +161,15 @@ dim3 norm_grid(std::int64_t N) {
 
 void layernorm_forward(bf16* out, float* mean, float* rstd, const float* inp, const float* w,
                        const float* b, std::int64_t N, int C, cudaStream_t stream) {
-  layernorm_forward_kernel<<<norm_grid(N), dim3(kWarp, kNormWarps), 0, stream>>>(
-      out, mean, rstd, inp, w, b, N, C);
+  layernorm_forward_kernel<<<norm_grid(N), dim3(kWarp, kNormWarps), 0, stream>>>(out, mean, rstd,
+                                                                                 inp, w, b, N, C);
   SCALELAB_CHECK_LAUNCH("layernorm_forward", stream);
 }
 
 void rmsnorm_forward(bf16* out, float* rstd, const float* inp, const float* w, std::int64_t N,
                      int C, cudaStream_t stream) {
-  rmsnorm_forward_kernel<<<norm_grid(N), dim3(kWarp, kNormWarps), 0, stream>>>(out, rstd, inp,
-                                                                               w, N, C);
+  rmsnorm_forward_kernel<<<norm_grid(N), dim3(kWarp, kNormWarps), 0, stream>>>(out, rstd, inp, w, N,
+                                                                               C);
   SCALELAB_CHECK_LAUNCH("rmsnorm_forward", stream);
 }
 
@@ -179,8 +177,7 @@ std::int64_t column_scratch_floats(int C) { return 2LL * kColumnSlices * C; }
 
 void norm_backward(float* dinp, bf16* dinp_bf16, float* dw, float* db, float* scratch,
                    const float* dout, const float* inp, const float* mean, const float* rstd,
-                   const float* w, std::int64_t N, int C, bool accumulate,
-                   cudaStream_t stream) {
+                   const float* w, std::int64_t N, int C, bool accumulate, cudaStream_t stream) {
   norm_backward_input_kernel<<<norm_grid(N), dim3(kWarp, kNormWarps), 0, stream>>>(
       dinp, dinp_bf16, dout, inp, mean, rstd, w, N, C, accumulate);
   SCALELAB_CHECK_LAUNCH(mean ? "layernorm_backward" : "rmsnorm_backward", stream);

@@ -16,8 +16,8 @@ __global__ void __launch_bounds__(kSquaresThreads)
   __shared__ double part[kSquaresThreads];
   const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
   double s = 0;
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-       i < n; i += stride) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += stride) {
     const double v = x[i];
     s += v * v;
   }
@@ -39,8 +39,8 @@ __global__ void sum_partials_kernel(double* out, const double* partial, int n) {
 __global__ void adamw_kernel(float* params, bf16* params_bf16, const float* grads, float* m,
                              float* v, const std::uint8_t* decay_mask, std::int64_t n,
                              AdamWParams p) {
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-       i < n; i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     // Same operations in the same order as adamw_update<float>.
     const float g = grads[i] * p.grad_scale;
     const float mi = p.beta1 * m[i] + (1.0f - p.beta1) * g;

@@ -29,11 +29,10 @@ __global__ void rope_kernel(float* qkv, const float* cos_sin, int T, int n_head,
   }
 }
 
-void launch_rope(float* qkv, const float* cos_sin, int B, int T, int n_head, int hd,
-                 float sign, cudaStream_t stream) {
+void launch_rope(float* qkv, const float* cos_sin, int B, int T, int n_head, int hd, float sign,
+                 cudaStream_t stream) {
   const std::int64_t total = static_cast<std::int64_t>(B) * T * 2 * n_head * (hd / 2);
-  rope_kernel<<<grid_for(total, 256), 256, 0, stream>>>(qkv, cos_sin, T, n_head, hd, total,
-                                                        sign);
+  rope_kernel<<<grid_for(total, 256), 256, 0, stream>>>(qkv, cos_sin, T, n_head, hd, total, sign);
 }
 
 }  // namespace
