@@ -71,6 +71,7 @@ int run_plot(const Args& args) {
   for (const auto& f : figures) {
     std::cout << fmt::format("wrote {} ({}, {}, {})\n", f.png.string(), f.svg.filename().string(),
                              f.data.filename().string(), f.script.filename().string());
+    for (const auto& note : f.notes) std::cout << fmt::format("  note: {}\n", note);
     if (!f.warnings.empty())
       std::cerr << "gnuplot warnings for " << f.script.string() << ":\n" << f.warnings;
   }

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace scalelab::plots {
@@ -49,7 +51,78 @@ void check_column(const Figure& f, const Series& s, const std::vector<double>& c
   }
 }
 
+bool drawable(double v, bool log) { return std::isfinite(v) && (!log || v > 0); }
+
 }  // namespace
+
+std::vector<std::string> clip_model_series(Figure& f) {
+  using K = Series::Kind;
+  // The y range of the observed series (error bars included) or, in a figure of fitted
+  // values only, of its fitted points (IsoFLOP minima, say); on a log y axis only.
+  double y_min = std::numeric_limits<double>::infinity(), y_max = 0;
+  auto widen = [&](double v) {
+    if (!drawable(v, true)) return;
+    y_min = std::min(y_min, v);
+    y_max = std::max(y_max, v);
+  };
+  auto is_line = [](const Series& s) {
+    return s.kind == K::kLine || s.kind == K::kDashedLine || s.kind == K::kBand;
+  };
+  if (f.y.log) {
+    for (const Series& s : f.series) {
+      if (s.model) continue;
+      for (double v : s.y) widen(v);
+      if (s.kind == K::kBand || s.kind == K::kErrorBars)
+        for (const auto* column : {&s.lo, &s.hi})
+          for (double v : *column) widen(v);
+    }
+    if (!(y_max > 0))
+      for (const Series& s : f.series)
+        if (!is_line(s))
+          for (double v : s.y) widen(v);
+  }
+  const bool bounded = y_max > 0;
+  const double factor = std::pow(10.0, kModelDecadesBeyondData);
+  auto y_ok = [&](double v) {
+    return drawable(v, f.y.log) && (!bounded || (v >= y_min / factor && v <= y_max * factor));
+  };
+
+  std::vector<std::string> notes;
+  std::vector<Series> kept;
+  for (Series& s : f.series) {
+    if (!s.model) {
+      kept.push_back(std::move(s));
+      continue;
+    }
+    const std::size_t n = s.x.size();
+    std::vector<std::size_t> keep;
+    for (std::size_t i = 0; i < n; ++i) {
+      bool ok = drawable(s.x[i], f.x.log);
+      if (s.kind != K::kBand && i < s.y.size()) ok = ok && y_ok(s.y[i]);
+      if (s.kind == K::kBand || s.kind == K::kErrorBars)
+        ok = ok && i < s.lo.size() && i < s.hi.size() && y_ok(s.lo[i]) && y_ok(s.hi[i]);
+      if (s.kind == K::kXErrorBars)
+        ok = ok && i < s.lo.size() && i < s.hi.size() && drawable(s.lo[i], f.x.log) &&
+             drawable(s.hi[i], f.x.log);
+      if (ok) keep.push_back(i);
+    }
+    if (keep.size() < n) {
+      const std::string what = s.title.empty() ? std::string("a fitted band") : s.title;
+      notes.push_back(keep.empty() ? fmt::format("{}: not drawn (no value within the axes)", what)
+                                   : fmt::format("{}: {} of {} points outside the axes not drawn",
+                                                 what, n - keep.size(), n));
+      for (auto* column : {&s.x, &s.y, &s.lo, &s.hi, &s.value}) {
+        if (column->size() != n) continue;
+        std::vector<double> c;
+        for (std::size_t i : keep) c.push_back((*column)[i]);
+        *column = std::move(c);
+      }
+    }
+    if (!s.x.empty()) kept.push_back(std::move(s));
+  }
+  f.series = std::move(kept);
+  return notes;
+}
 
 void check_figure(const Figure& f) {
   if (f.name.empty()) throw std::logic_error("figure without a name");

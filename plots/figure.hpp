@@ -37,6 +37,10 @@ struct Series {
   std::string color;        // "#rrggbb"; empty: gnuplot's default colour cycle
   double point_size = 1.0;  // points and error bars
   double line_width = 2.0;  // lines
+  // Computed from a fitted law rather than observed. A fit to thin or noisy data can give
+  // values no axis can show (NaN bounds of a failed bootstrap, a negative loss, an exponent of
+  // -200): clip_model_series() leaves such points out instead of failing the whole figure.
+  bool model = false;
   std::vector<double> x, y, lo, hi, value;
 };
 
@@ -69,6 +73,17 @@ std::string escape_enhanced(std::string_view text);
 // 1.5e21 -> "1.5×10^{21}" (enhanced text), `digits` significant digits; values in
 // [0.01, 1e4) are written plainly.
 std::string sci_enhanced(double value, int digits = 2);
+
+// How far (in decades) a model point may lie beyond the observed data's range on a log axis
+// and still be drawn: farther points would squash the data into a corner of the figure.
+inline constexpr double kModelDecadesBeyondData = 2.0;
+
+// Leaves out the points of model series that cannot be drawn: a non-finite value, a
+// non-positive one on a log axis, or (on a log y axis, when the figure has observed series)
+// one more than kModelDecadesBeyondData decades beyond the observed y range. Model series
+// left without points are removed. Returns one line per series that lost points, for the
+// figure's notes.
+std::vector<std::string> clip_model_series(Figure& figure);
 
 // Checks that every series has consistent column lengths, finite values (positive ones on
 // log axes) and at least one point. Throws std::logic_error: a figure builder's bug.

@@ -36,6 +36,7 @@ Series line(Series::Kind kind, std::string title, std::string color, std::vector
   s.color = std::move(color);
   s.x = std::move(x);
   s.y = std::move(y);
+  s.model = true;  // every line of this figure is a fitted or published law
   return s;
 }
 
@@ -58,6 +59,7 @@ Figure frontier_figure(const FrontierData& d, bool params) {
     const auto& values = params ? c.params : c.tokens;
     Series band;
     band.kind = Series::Kind::kBand;
+    band.model = true;
     band.color = kColorFit;
     Series mid = line(Series::Kind::kLine, c.label, kColorFit, {}, {});
     for (std::size_t i = 0; i < c.flops.size(); ++i) {
@@ -97,6 +99,7 @@ Figure frontier_figure(const FrontierData& d, bool params) {
     const fitting::IsoflopResult& r = *d.isoflop;
     Series pts;
     pts.kind = Series::Kind::kErrorBars;
+    pts.model = true;  // per-budget parabola minima: fitted, not observed
     pts.color = "#000000";
     pts.point_size = 1.2;
     pts.line_width = 1.5;

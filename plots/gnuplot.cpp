@@ -296,7 +296,10 @@ std::string gnuplot_script(const Figure& f, const GnuplotOptions& o) {
   return gp.str();
 }
 
-RenderedFigure write_figure_files(const Figure& f, const fs::path& dir, const GnuplotOptions& o) {
+RenderedFigure write_figure_files(const Figure& figure, const fs::path& dir,
+                                  const GnuplotOptions& o) {
+  Figure f = figure;
+  std::vector<std::string> notes = clip_model_series(f);
   check_figure(f);
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -308,6 +311,7 @@ RenderedFigure write_figure_files(const Figure& f, const fs::path& dir, const Gn
   r.data = dir / (f.name + ".dat");
   if (o.png) r.png = dir / (f.name + ".png");
   if (o.svg) r.svg = dir / (f.name + ".svg");
+  r.notes = std::move(notes);
   write_file(r.data, data_text(f));
   write_file(r.script, gnuplot_script(f, o));
   return r;

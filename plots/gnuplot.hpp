@@ -23,11 +23,13 @@ struct RenderedFigure {
   std::string name;
   std::string title;
   std::filesystem::path script, data, png, svg;  // png/svg empty when not requested
-  std::string warnings;  // what gnuplot printed on stderr although it succeeded
+  std::string warnings;            // what gnuplot printed on stderr although it succeeded
+  std::vector<std::string> notes;  // fitted points left out as undrawable (clip_model_series)
 };
 
 // Writes the script and data of `figure` into `dir` (created if missing) without running
-// gnuplot. Returns the paths it wrote and will write.
+// gnuplot; model series are clipped first (clip_model_series, its lines in `notes`). Returns the
+// paths it wrote and will write.
 RenderedFigure write_figure_files(const Figure& figure, const std::filesystem::path& dir,
                                   const GnuplotOptions& options = {});
 

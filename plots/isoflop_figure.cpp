@@ -94,6 +94,7 @@ Figure isoflop_figure(const IsoflopPlotData& data) {
     hi = std::max(hi, p.params_opt.value * 1.1);
     Series curve;
     curve.kind = Series::Kind::kLine;
+    curve.model = true;
     curve.color = color;
     curve.line_width = 1.8;
     constexpr int kSamples = 80;
@@ -111,6 +112,7 @@ Figure isoflop_figure(const IsoflopPlotData& data) {
   if (!min_n.empty()) {
     Series minima;
     minima.kind = Series::Kind::kXErrorBars;
+    minima.model = true;
     minima.title = fmt::format("fitted minimum N_{{opt}} ({:g}% interval)", 100 * data.level);
     minima.color = "#000000";
     minima.point_size = 1.4;

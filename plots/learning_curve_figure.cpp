@@ -48,6 +48,7 @@ Figure curves_figure(const LearningCurvesData& d, bool flops) {
       any_extrapolation = true;
       Series rest;
       rest.kind = Series::Kind::kDashedLine;
+      rest.model = true;
       rest.color = color;
       rest.line_width = 1.6;
       for (std::size_t i = 0; i < e.tokens.size(); ++i) {
@@ -57,6 +58,7 @@ Figure curves_figure(const LearningCurvesData& d, bool flops) {
       if (e.final_interval) {
         Series bar;
         bar.kind = Series::Kind::kErrorBars;
+        bar.model = true;
         bar.color = color;
         bar.point_size = 1.0;
         bar.line_width = 1.6;

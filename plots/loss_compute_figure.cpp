@@ -57,9 +57,11 @@ Figure loss_compute_figure(const LossComputeData& d) {
   for (const LossCurve& c : d.curves) {
     Series band;
     band.kind = Series::Kind::kBand;
+    band.model = true;
     band.color = c.color;
     Series mid;
     mid.kind = Series::Kind::kLine;
+    mid.model = true;
     mid.color = c.color;
     mid.title = c.label;
     for (std::size_t i = 0; i < c.flops.size(); ++i) {
@@ -88,6 +90,7 @@ Figure loss_compute_figure(const LossComputeData& d) {
   if (!d.frontier_flops.empty()) {
     Series best;
     best.kind = Series::Kind::kOpenPoints;
+    best.model = true;  // parabola minima: fitted, not observed
     best.title = "IsoFLOP minimum per budget";
     best.color = "#000000";
     best.point_size = 1.6;
@@ -100,6 +103,7 @@ Figure loss_compute_figure(const LossComputeData& d) {
     const fitting::Estimate& p = *d.target_prediction;
     Series target;
     target.kind = Series::Kind::kErrorBars;
+    target.model = true;
     target.color = kColorTarget;
     target.point_size = 1.6;
     target.title = p.interval ? fmt::format("prediction at C = {} ({}% interval)",

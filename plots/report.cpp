@@ -146,7 +146,9 @@ std::string report_html(const ReportData& r) {
         << "\" src=\"data:" << (svg ? "image/svg+xml" : "image/png") << ";base64,"
         << base64_encode(read_file(image)) << "\">\n<figcaption>"
         << escape_html(plain_title(f.title)) << " (" << escape_html(f.name) << "; script "
-        << escape_html(f.script.filename().string()) << ")</figcaption>\n</figure>\n";
+        << escape_html(f.script.filename().string()) << ")";
+      for (const auto& note : f.notes) h << "<br>" << escape_html(plain_title(note));
+      h << "</figcaption>\n</figure>\n";
     }
     h << "</section>\n";
   }

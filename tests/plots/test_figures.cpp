@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -206,4 +207,44 @@ TEST_CASE("a figure builder's inconsistent series is refused before anything is 
   const fs::path dir = fresh_dir("refused");
   CHECK_THROWS_AS(render_figure(fig, dir), std::logic_error);
   CHECK(!fs::exists(dir / "bad.gp"));
+}
+
+TEST_CASE("fitted series lose the points no axis can show; observed series are never touched") {
+  Figure fig;
+  fig.name = "clipped";
+  fig.x = {"C", true, {}, {}};
+  fig.y = {"N", true, {}, {}};
+  Series data;  // observed: y from 10 to 1000
+  data.x = {1, 2, 3};
+  data.y = {10, 100, 1000};
+  Series fit;  // fitted: a NaN, a negative value, one 3 decades above the data, two good ones
+  fit.model = true;
+  fit.kind = Series::Kind::kLine;
+  fit.title = "fit";
+  fit.x = {1, 2, 3, 4, 5};
+  fit.y = {20, std::nan(""), -1, 1e6, 500};
+  Series band;  // fitted band whose every bound is NaN: removed whole
+  band.model = true;
+  band.kind = Series::Kind::kBand;
+  band.x = {1, 2};
+  band.lo = {std::nan(""), std::nan("")};
+  band.hi = {1, 2};
+  fig.series = {data, fit, band};
+
+  Figure clipped = fig;
+  const std::vector<std::string> notes = clip_model_series(clipped);
+  REQUIRE(clipped.series.size() == 2);
+  CHECK(clipped.series[0].y == data.y);
+  CHECK(clipped.series[1].x == std::vector<double>{1, 5});
+  CHECK(clipped.series[1].y == std::vector<double>{20, 500});
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0] == "fit: 3 of 5 points outside the axes not drawn");
+  CHECK(notes[1] == "a fitted band: not drawn (no value within the axes)");
+
+  // Rendering clips the same way and reports it; the same NaN in observed data is a bug.
+  const fs::path dir = fresh_dir("clipped");
+  const RenderedFigure r = render_figure(fig, dir);
+  CHECK(r.notes == notes);
+  fig.series[0].y[1] = std::nan("");
+  CHECK_THROWS_AS(render_figure(fig, fresh_dir("clipped_data")), std::logic_error);
 }
