@@ -24,8 +24,9 @@ std::string format_si(double value, int digits) {
   static constexpr const char* kPrefixes[] = {"", "k", "M", "G", "T", "P", "E", "Z", "Y"};
   const double magnitude = std::fabs(value);
   if (magnitude < 1000.0) return fmt::format("{:.{}g}", value, std::max(digits, 1));
-  int exponent = static_cast<int>(std::floor(std::log10(magnitude) / 3.0));
-  exponent = std::min(exponent, 8);
+  const int exponent = static_cast<int>(std::floor(std::log10(magnitude) / 3.0));
+  // Beyond Y (1e24) no prefix helps: "1.03e+198" instead of 175 digits and a Y.
+  if (exponent > 8) return fmt::format("{:.{}g}", value, std::max(digits, 1));
   const double scaled = value / std::pow(1000.0, exponent);
   const int integer_digits = static_cast<int>(std::floor(std::log10(std::fabs(scaled)))) + 1;
   const int decimals = std::max(digits - integer_digits, 0);

@@ -13,6 +13,8 @@ TEST_CASE("SI formatting") {
   CHECK(format_si(1e21) == "1.00Z");
   CHECK(format_si(0.5) == "0.5");
   CHECK(format_si(2500) == "2.50k");
+  CHECK(format_si(5e25) == "50.0Y");
+  CHECK(format_si(1.03e198) == "1.03e+198");  // a fitted A at a bound: no 175-digit Y
   CHECK(format_exact(0.1) == "0.1");
 }
 
