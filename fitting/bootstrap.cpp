@@ -12,13 +12,18 @@
 namespace scalelab::fitting {
 
 Interval percentile_interval(std::vector<double> v, double level) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
   if (v.empty()) return {std::nan(""), std::nan("")};
   std::sort(v.begin(), v.end());
   auto q = [&](double p) {
     const double h = p * static_cast<double>(v.size() - 1);
     const std::size_t lo = static_cast<std::size_t>(std::floor(h));
     const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+    const double frac = h - static_cast<double>(lo);
+    if (v[hi] == v[lo]) return v[lo];
+    // Interpolating towards an infinite neighbour would give inf - inf = NaN: take the nearer.
+    if (std::isinf(v[lo]) || std::isinf(v[hi])) return frac < 0.5 ? v[lo] : v[hi];
+    return v[lo] + frac * (v[hi] - v[lo]);
   };
   const double tail = (1.0 - level) / 2.0;
   return {q(tail), q(1.0 - tail)};

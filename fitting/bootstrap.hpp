@@ -45,7 +45,9 @@ BootstrapResult bootstrap(const LawSpec& law, const FitResult& point, const FitO
                           const BootstrapOptions& boot);
 
 // Percentile interval of `values` (linear interpolation between order statistics, the
-// type-7 quantile of R and NumPy) at the central `level`.
+// type-7 quantile of R and NumPy) at the central `level`. NaN values (a refit whose law has
+// no finite answer there, e.g. an exponent at 0) are left out; infinities are kept, so an
+// interval can be honestly unbounded. NaN bounds when no value is left.
 Interval percentile_interval(std::vector<double> values, double level);
 
 }  // namespace scalelab::fitting

@@ -15,6 +15,18 @@ TEST_CASE("bootstrap: percentile intervals") {
   const Interval i = percentile_interval(v, 0.9);
   CHECK(i.lo == doctest::Approx(5));
   CHECK(i.hi == doctest::Approx(95));
+
+  // NaN draws are left out (they would break the sort); an infinite one stays: unbounded.
+  std::vector<double> w = v;
+  w.insert(w.begin() + 50, 20, std::nan(""));
+  const Interval j = percentile_interval(w, 0.9);
+  CHECK(j.lo == doctest::Approx(5));
+  CHECK(j.hi == doctest::Approx(95));
+  std::vector<double> inf = {1, 2, 3, INFINITY};
+  CHECK(percentile_interval(inf, 0.99).hi == INFINITY);
+  std::vector<double> many_inf = {1, 2, 3, INFINITY, INFINITY, INFINITY};
+  CHECK(percentile_interval(many_inf, 0.9).hi == INFINITY);  // not inf - inf = NaN
+  CHECK(std::isnan(percentile_interval({std::nan(""), std::nan("")}, 0.9).lo));
 }
 
 TEST_CASE("bootstrap: 90% intervals cover the truth at about their nominal rate") {
