@@ -1,5 +1,5 @@
-// scalelab fit: fit a scaling law to runs from a CSV file (or, through fit_and_report, from
-// any other source) and print parameters with bootstrap intervals.
+// scalelab fit: fit a scaling law to the runs of a sweep in the database or of a CSV file
+// and print parameters with bootstrap intervals.
 #include "apps/cmd_fit.hpp"
 
 #include <fmt/format.h>
@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/cli.hpp"
+#include "apps/sweep_study_input.hpp"
 #include "db/fit_store.hpp"
 #include "db/schema.hpp"
 #include "lib/csv.hpp"
@@ -69,17 +70,20 @@ int fit_and_report(const std::vector<Observation>& observations, const FitComman
 
 int run_fit(const Args& args) {
   OptionParser p(
-      "scalelab fit --csv FILE --law LAW [options]",
-      "Fits a scaling law to training runs and prints its parameters with bootstrap percentile\n"
-      "intervals, the objective, the number of runs and the solver's termination; the fit is\n"
-      "stored in the database (--no-save to skip) for `scalelab predict --fit ID`.\n"
+      "scalelab fit SWEEP|--csv FILE --law LAW [options]",
+      "Fits a scaling law to the runs of a sweep (its done runs' final losses; for envelope,\n"
+      "their logged training curves) or of a CSV file, and prints its parameters with bootstrap\n"
+      "percentile intervals, the objective, the number of runs and the solver's termination;\n"
+      "the fit is stored in the database (--no-save to skip) for `scalelab predict --fit ID`.\n"
       "Laws: chinchilla (L = E + A/N^alpha + B/D^beta, Hoffmann et al. Approach 3 from the\n"
       "4,500-start grid), kaplan, power-n, power-d, power-c (one variable with an irreducible\n"
       "term), data-constrained (Muennighoff et al. 2023; needs unique_tokens), isoflop\n"
       "(Approach 2) and envelope (Approach 1).\n"
       "CSV: N,D,loss[,C,step,unique_tokens,label,run_id], C,N,D,loss, or Epoch AI's\n"
       "'Model Size','Training FLOP',loss (D = C/6N).");
-  p.add()("csv", po::value<std::string>(), "observations to fit");
+  p.add_positional("sweep", 1);
+  p.add()("sweep", po::value<std::string>(), "sweep name (in --db)");
+  p.add()("csv", po::value<std::string>(), "observations to fit instead of a sweep");
   p.add()("law", po::value<std::string>()->default_value("chinchilla"), "law to fit (see above)");
   p.add()("drop-highest", po::value<int>()->default_value(0),
           "drop the K runs with the highest loss first");
@@ -130,12 +134,20 @@ int run_fit(const Args& args) {
   if (!known)
     throw InputError(fmt::format("--law: unknown law '{}' (accepted: {})", r.law,
                                  fmt::format("{}", fmt::join(fitting::fit_kinds(), ", "))));
-  if (!p.has("csv"))
-    throw InputError(
-        "give the runs to fit: --csv FILE (reading a sweep from the database is "
-        "not available yet)");
-  o.source = p.get<std::string>("csv");
-  return fit_and_report(read_observations_csv(o.source), o);
+  if (p.has("sweep") == p.has("csv"))
+    throw InputError("give the runs to fit: a sweep name or --csv FILE (not both)");
+  if (p.has("csv")) {
+    o.source = p.get<std::string>("csv");
+    return fit_and_report(read_observations_csv(o.source), o);
+  }
+  StudyInput input = sweep_study_input(o.db_path, p.get<std::string>("sweep"));
+  o.source = input.source;
+  if (r.law == "envelope") {
+    if (input.curves.empty())
+      throw InputError(fmt::format("{}: no logged training curves for the envelope", o.source));
+    return fit_and_report(input.curves, o);
+  }
+  return fit_and_report(input.runs, o);
 }
 
 }  // namespace scalelab::apps

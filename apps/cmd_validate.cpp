@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/cli.hpp"
+#include "apps/sweep_study_input.hpp"
 #include "fitting/validate.hpp"
 #include "lib/error.hpp"
 
@@ -13,12 +14,15 @@ namespace scalelab::apps {
 
 int run_validate(const Args& args) {
   OptionParser p(
-      "scalelab validate --csv FILE [--law LAW] [--hold-out budget|params] [options]",
+      "scalelab validate SWEEP|--csv FILE [--law LAW] [--hold-out budget|params] [options]",
       "Holds out the runs of the largest compute budget (or of the largest N): every run within\n"
       "a factor --factor (default 10^0.25) of the largest; fits the law on the rest (point\n"
       "estimate, full start grid), predicts each held-out run and prints its relative error and\n"
       "the mean absolute relative error.");
-  p.add()("csv", po::value<std::string>(), "observations (same layouts as `scalelab fit`)");
+  p.add_positional("sweep", 1);
+  p.add()("sweep", po::value<std::string>(), "sweep name (its done runs, in --db)");
+  p.add()("csv", po::value<std::string>(),
+          "observations instead of a sweep (same layouts as `scalelab fit`)");
   p.add()("law", po::value<std::string>()->default_value("chinchilla"), "parametric law to fit");
   p.add()("hold-out", po::value<std::string>()->default_value("budget"),
           "hold out the largest 'budget' or the largest 'params'");
@@ -28,6 +32,7 @@ int run_validate(const Args& args) {
           "drop the K training runs with the highest loss");
   p.add()("threads", po::value<int>()->default_value(0), "threads (0: all cores)");
   p.add_format_option();
+  p.add_db_option();
   if (!p.parse(args)) return 0;
   const Format format = p.format();
   fitting::HoldoutOptions o;
@@ -42,12 +47,12 @@ int run_validate(const Args& args) {
   o.fit.drop_highest = p.get<int>("drop-highest");
   o.fit.lbfgs.threads = p.get<int>("threads");
   const auto& law = fitting::find_law(p.get<std::string>("law"));
-  if (!p.has("csv"))
-    throw InputError(
-        "give the runs: --csv FILE (reading a sweep from the database is not "
-        "available yet)");
-  const auto result =
-      fitting::validate_holdout(law, read_observations_csv(p.get<std::string>("csv")), o);
+  if (p.has("sweep") == p.has("csv"))
+    throw InputError("give the runs: a sweep name or --csv FILE (not both)");
+  const std::vector<Observation> runs =
+      p.has("csv") ? read_observations_csv(p.get<std::string>("csv"))
+                   : sweep_study_input(p.db_path(), p.get<std::string>("sweep")).runs;
+  const auto result = fitting::validate_holdout(law, runs, o);
 
   Table t({"where", "params", "tokens", "flops", "loss", "predicted", "relative_error"});
   for (const auto& h : result.held_out)

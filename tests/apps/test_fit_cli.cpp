@@ -146,6 +146,36 @@ TEST_CASE("validate --csv: the largest budget held out, each error and the mean"
   CHECK(doc["mean_abs_relative_error"].get<double>() < 0.05);
 }
 
+TEST_CASE("fit and validate read a sweep from the database as they read its CSV") {
+  const std::string dir = fresh_dir("fit_sweep");
+  const std::string db = dir + "/s.db";
+  auto r = run_cli("import '" + kEpochCsv + "' --sweep epoch --db '" + db + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  r = run_cli("fit epoch --law chinchilla --drop-highest 5 --bootstrap 0 --format json --db '" +
+              db + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json from_sweep = json::parse(r.out);
+  r = run_cli("fit --csv '" + kEpochCsv +
+              "' --law chinchilla --drop-highest 5 --bootstrap 0 --format json --no-save");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json from_csv = json::parse(r.out);
+  CHECK(from_sweep["n_points"] == from_csv["n_points"]);
+  CHECK(from_sweep["objective"].get<double>() ==
+        doctest::Approx(from_csv["objective"].get<double>()).epsilon(1e-9));
+  CHECK(from_sweep["params"]["alpha"].get<double>() ==
+        doctest::Approx(from_csv["params"]["alpha"].get<double>()).epsilon(1e-9));
+  CHECK(from_sweep.contains("fit_id"));  // stored, with the sweep as its source
+
+  r = run_cli("validate epoch --drop-highest 5 --format json --db '" + db + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(json::parse(r.out)["n_train"].get<std::size_t>() + json::parse(r.out)["held_out"].size() ==
+        240);
+
+  check_rejected(run_cli("fit nosuch --bootstrap 0 --db '" + db + "'"), "nosuch");
+  check_rejected(run_cli("fit epoch --csv '" + kEpochCsv + "' --db '" + db + "'"), "--csv");
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("fit, predict and validate reject bad input: exit 2, one line naming file:line") {
   const std::string dir = fresh_dir("fit_reject");
   const std::string db = dir + "/fits.db";
