@@ -12,6 +12,7 @@ int run_train(const Args& args);
 int run_data(const Args& args);
 int run_plot(const Args& args);
 int run_report(const Args& args);
+int run_demo(const Args& args);
 
 int run_sweep_command(const Args& args);
 int run_status(const Args& args);
@@ -34,8 +35,12 @@ const std::vector<Command>& commands() {
        run_data},
       {"plot", "draw a study's figures (IsoFLOP, frontier, parity, curves, loss vs C) with gnuplot",
        run_plot},
-      {"report", "write one self-contained HTML report of a sweep or a CSV: fits, predictions, figures",
+      {"report",
+       "write one self-contained HTML report of a sweep or a CSV: fits, predictions, figures",
        run_report},
+      {"demo",
+       "the main job: plan, train, fit, predict 4x the largest budget, train it, compare, report",
+       run_demo},
       {"sweep", "run a saved sweep to the end (run), continue it (resume), or show its config",
        run_sweep_command},
       {"status", "every sweep's run counts, or one sweep's runs with progress and losses",

@@ -18,5 +18,6 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (host code)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCALELAB_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
 echo "== Sanitizer tests"
+# Label slow: the end-to-end demo (tests/apps/test_demo.cpp), run in the Release half only.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE gpu
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE "gpu|slow"

@@ -1,0 +1,76 @@
+// `scalelab demo --quick` end to end, as CI's stand-in for the README's main job: it trains
+// the quick sweep and the 4x run on the built-in corpus, prints predicted against observed and
+// writes the report; run again, it resumes (trains nothing) and prints the same comparison.
+// About 70 s on 2 cores in a Release build (labelled slow: the sanitizer build skips it).
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "cli_runner.hpp"
+
+namespace fs = std::filesystem;
+using scalelab::testing::fresh_dir;
+using scalelab::testing::run_cli;
+
+namespace {
+
+std::string comparison_line(const std::string& out) {
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("target run at C = ", 0) == 0) return line;
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("demo --quick trains, predicts the 4x run, compares and reports; a second call resumes") {
+  const std::string dir = fresh_dir("demo");
+  const auto first = run_cli("demo --quick --bootstrap 100 --dir '" + dir + "'");
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+  const std::string line = comparison_line(first.out);
+  // "target run at C = 4.8e+11 FLOPs (N = .., D = ..): predicted loss 1.5 [1.4, 1.6] (Approach
+  // 3), observed 1.5: error +1.00%, inside the 95% interval"
+  const std::regex shape(
+      R"(target run at C = \S+ FLOPs \(N = \S+, D = \S+\): predicted loss ([0-9.]+) \[([0-9.]+), )"
+      R"(([0-9.]+)\] \(Approach 3\), observed ([0-9.]+): error [-+][0-9.]+%, (inside|outside) the )"
+      R"(95% interval)");
+  std::smatch m;
+  REQUIRE(std::regex_match(line, m, shape));
+  const double predicted = std::stod(m[1]), lo = std::stod(m[2]), hi = std::stod(m[3]);
+  const double observed = std::stod(m[4]);
+  CHECK(lo <= predicted);
+  CHECK(predicted <= hi);
+  // Byte-level English after ~1e12 FLOPs: far below the uniform 5.55 nats, above 1.
+  CHECK(observed > 1.0);
+  CHECK(observed < 3.0);
+
+  const fs::path report = fs::path(dir) / "report.html";
+  REQUIRE(fs::exists(report));
+  std::ifstream in(report);
+  std::stringstream html;
+  html << in.rdbuf();
+  CHECK(html.str().find("Demo check:") != std::string::npos);
+  CHECK(html.str().find("data:image/svg+xml;base64,") != std::string::npos);
+
+  const auto second = run_cli("demo --quick --bootstrap 100 --dir '" + dir + "'");
+  INFO(second.out << second.err);
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.out.find("sweep demo-quick exists") != std::string::npos);
+  CHECK(second.out.find("started (attempt") == std::string::npos);  // nothing trained again
+  CHECK(comparison_line(second.out) == line);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("demo rejects bad options with exit 2 and writes nothing") {
+  const std::string dir = fresh_dir("demo_bad") + "/d";
+  const auto r = run_cli("demo --quick --workers -1 --dir '" + dir + "'");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--workers") != std::string::npos);
+  CHECK(!fs::exists(dir));
+}
