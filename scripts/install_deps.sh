@@ -2,6 +2,10 @@
 # Installs everything scalelab needs from Debian 12 packages. Idempotent: packages already
 # present are left alone. Run as root (or with sudo). The CUDA toolkit, when present, is
 # expected at /usr/local/cuda; without it the CUDA backend is simply not built.
+#
+#   install_deps.sh             everything: the build, the main job, the tests and bench/ peers
+#   install_deps.sh --main-job  only what building the scalelab binary and `scalelab demo` need
+#                               (scripts/demo.sh: no browser, Slurm or Python to download)
 set -euo pipefail
 
 packages=(
@@ -9,13 +13,22 @@ packages=(
   libeigen3-dev libceres-dev libsqlite3-dev sqlite3 libfmt-dev
   libboost-program-options-dev doctest-dev nlohmann-json3-dev libyaml-cpp-dev
   libsentencepiece-dev
+  zlib1g-dev           # the report's headless-browser test decodes its screenshot with zlib
   gnuplot-nox          # figures
-  chromium zlib1g-dev  # the report's headless-browser test (screenshot decoded with zlib)
   bible-kjv bible-kjv-text  # the built-in real-text corpus (about 4.4 MB of English)
-  python3 python3-numpy python3-scipy  # bench/ peers
-  clang-format
-  slurmctld slurmd slurm-client munge  # tests/sweeps: a localhost Slurm cluster for the slurm backend
 )
+case "${1:-}" in
+  --main-job) ;;
+  "")
+    packages+=(
+      chromium  # the report's headless-browser test
+      python3 python3-numpy python3-scipy  # bench/ peers
+      clang-format
+      slurmctld slurmd slurm-client munge  # tests/sweeps: a localhost Slurm cluster
+    )
+    ;;
+  *) echo "install_deps.sh: unknown option '$1' (accepted: --main-job)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
