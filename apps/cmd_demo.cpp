@@ -150,7 +150,8 @@ int run_demo(const Args& args) {
       "bootstrap interval, trains that run, prints predicted against observed and writes\n"
       "DIR/report.html. Everything lives in DIR (database, run folders, report): running the\n"
       "demo again resumes instead of starting over. --quick trains about 4x less (for CI).\n"
-      "On the CPU the sweep runs one single-threaded run per core; the 4x run uses every core.");
+      "On the CPU the sweep runs one single-threaded run per core; the 4x run uses every core.\n"
+      "With a GPU (unless --cpu) every budget is 30x larger and each GPU runs one run at a time.");
   p.add()("dir", po::value<std::string>()->default_value("scalelab-demo"),
           "directory for the database, the runs and the report");
   p.add()("quick", po::bool_switch(), "a shortened demo (smaller budgets)");
