@@ -13,6 +13,7 @@ int run_data(const Args& args);
 int run_plot(const Args& args);
 int run_report(const Args& args);
 int run_demo(const Args& args);
+int run_extrapolate(const Args& args);
 
 int run_sweep_command(const Args& args);
 int run_status(const Args& args);
@@ -38,6 +39,9 @@ const std::vector<Command>& commands() {
       {"report",
        "write one self-contained HTML report of a sweep or a CSV: fits, predictions, figures",
        run_report},
+      {"extrapolate",
+       "a run's final loss predicted from the first part of its curve, with the error if finished",
+       run_extrapolate},
       {"demo",
        "the main job: plan, train, fit, predict 4x the largest budget, train it, compare, report",
        run_demo},
