@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <random>
 
 #include "fitting/parametric_fit.hpp"
+#include "synthetic.hpp"
 
 using namespace scalelab;
 using namespace scalelab::fitting;
@@ -28,10 +30,13 @@ TEST_CASE("Approach 3 on chinchilla_fig4_epoch.csv reproduces Besiroglu et al. 2
   CHECK(fit.n_starts_disagreeing == 0);
 }
 
-TEST_CASE("Screening the grid with loose tolerances, then polishing, finds the same optimum") {
-  const auto obs = read_observations_csv(SCALELAB_SHARED_DATA_DIR "/chinchilla_fig4_epoch.csv");
+namespace {
+
+// The full grid with screening (the default) against every start run to the full tolerances.
+void check_screening_finds_the_one_stage_optimum(const std::vector<Observation>& obs,
+                                                 int drop_highest) {
   FitOptions two_stage;
-  two_stage.drop_highest = 5;
+  two_stage.drop_highest = drop_highest;
   FitOptions one_stage = two_stage;
   one_stage.lbfgs.screening_tolerance_factor = 1;  // every start to the full tolerances
   REQUIRE(two_stage.lbfgs.screening_tolerance_factor > 1);
@@ -41,5 +46,22 @@ TEST_CASE("Screening the grid with loose tolerances, then polishing, finds the s
   CHECK(a.objective == doctest::Approx(b.objective).epsilon(1e-11));
   for (std::size_t i = 0; i < a.values.size(); ++i)
     CHECK_MESSAGE(a.values[i] == doctest::Approx(b.values[i]).epsilon(1e-6), a.names[i]);
-  CHECK(a.n_starts_disagreeing == 0);
+}
+
+}  // namespace
+
+TEST_CASE("Screening the grid with loose tolerances, then polishing, finds the same optimum") {
+  const auto obs = read_observations_csv(SCALELAB_SHARED_DATA_DIR "/chinchilla_fig4_epoch.csv");
+  SUBCASE("reference data, 5 highest dropped") {
+    check_screening_finds_the_one_stage_optimum(obs, 5);
+  }
+  SUBCASE("reference data, nothing dropped") {
+    check_screening_finds_the_one_stage_optimum(obs, 0);
+  }
+  SUBCASE("noisy synthetic runs (flat valleys)") {
+    std::mt19937_64 rng(7);
+    const ChinchillaLaw truth{1.7, 400, 1500, 0.3, 0.3};
+    check_screening_finds_the_one_stage_optimum(testing::chinchilla_runs(truth, 5, 4, 0.03, rng),
+                                                0);
+  }
 }
