@@ -22,7 +22,7 @@ struct LbfgsOptions {
   double function_tolerance = 1e-13;
   double gradient_tolerance = 1e-13;
   double parameter_tolerance = 1e-12;
-  // Two stages (same optimum, about a third fewer evaluations on the Chinchilla grid): every
+  // Two stages (same optimum, a fifth of the evaluations on the Chinchilla grid): every
   // start first runs with the three tolerances multiplied by this factor, then the start with
   // the best end point, and each start whose distinct end point is within `polish_margin`
   // (relative) of that objective, is run again with the full tolerances: the winner is what a
