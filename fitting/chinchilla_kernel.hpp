@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstddef>
+#include <utility>
+#include <vector>
 
 namespace scalelab::fitting {
 
@@ -29,8 +31,16 @@ bool chinchilla_kernel_avx2(const double* log_n, const double* log_d, const doub
                             std::size_t n, const double* x, double big_e, double delta,
                             bool gradient, ChinchillaSums* out);
 #endif
+#ifdef SCALELAB_AVX512_KERNEL
+bool chinchilla_kernel_avx512(const double* log_n, const double* log_d, const double* log_loss,
+                              std::size_t n, const double* x, double big_e, double delta,
+                              bool gradient, ChinchillaSums* out);
+#endif
 
 // The fastest kernel this CPU runs.
 ChinchillaKernel best_chinchilla_kernel();
+
+// Every build this CPU runs, by name ("generic", "avx2", "avx512"), slowest first (for tests).
+std::vector<std::pair<const char*, ChinchillaKernel>> chinchilla_kernels();
 
 }  // namespace scalelab::fitting

@@ -10,12 +10,25 @@ namespace scalelab::fitting {
 #include "fitting/chinchilla_kernel.inc"
 #undef SCALELAB_KERNEL_NAME
 
-ChinchillaKernel best_chinchilla_kernel() {
+std::vector<std::pair<const char*, ChinchillaKernel>> chinchilla_kernels() {
+  std::vector<std::pair<const char*, ChinchillaKernel>> out = {
+      {"generic", chinchilla_kernel_generic}};
 #ifdef SCALELAB_AVX2_KERNEL
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (avx2) return chinchilla_kernel_avx2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    out.emplace_back("avx2", chinchilla_kernel_avx2);
 #endif
-  return chinchilla_kernel_generic;
+#ifdef SCALELAB_AVX512_KERNEL
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("fma"))
+    out.emplace_back("avx512", chinchilla_kernel_avx512);
+#endif
+  return out;
+}
+
+ChinchillaKernel best_chinchilla_kernel() {
+  static const ChinchillaKernel best = chinchilla_kernels().back().second;
+  return best;
 }
 
 }  // namespace scalelab::fitting

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 
 #include "fitting/chinchilla_kernel.hpp"
 #include "fitting/chinchilla_objective.hpp"
@@ -79,7 +80,7 @@ TEST_CASE("Approach-3 objective: the overflow-safe path takes over far from sens
   for (double g : grad) CHECK(std::isfinite(g));
 }
 
-TEST_CASE("Approach-3 kernels: the generic and the dispatched build agree") {
+TEST_CASE("Approach-3 kernels: every build this CPU runs agrees with the generic one") {
   const auto pts = some_points();
   std::vector<double> ln, ld, ll;
   for (const auto& p : pts) {
@@ -87,16 +88,27 @@ TEST_CASE("Approach-3 kernels: the generic and the dispatched build agree") {
     ld.push_back(p.log_d);
     ll.push_back(p.log_loss);
   }
-  const double x[5] = {6.1, 7.6, 0.6, 0.35, 0.37};
-  ChinchillaSums a, b;
-  REQUIRE(chinchilla_kernel_generic(ln.data(), ld.data(), ll.data(), ln.size(), x, std::exp(x[2]),
-                                    1e-3, true, &a));
-  REQUIRE(best_chinchilla_kernel()(ln.data(), ld.data(), ll.data(), ln.size(), x, std::exp(x[2]),
-                                   1e-3, true, &b));
-  CHECK(a.f == doctest::Approx(b.f).epsilon(1e-12));
-  CHECK(a.ga == doctest::Approx(b.ga).epsilon(1e-10));
-  CHECK(a.galpha == doctest::Approx(b.galpha).epsilon(1e-10));
-  CHECK(a.gbeta == doctest::Approx(b.gbeta).epsilon(1e-10));
+  const auto kernels = chinchilla_kernels();
+  REQUIRE(std::string(kernels.front().first) == "generic");
+  REQUIRE((kernels.front().second == chinchilla_kernel_generic));
+  CHECK((kernels.back().second == best_chinchilla_kernel()));
+  // Every count of runs from 1 to all of them: the partial last packet of each build.
+  for (std::size_t n = 1; n <= ln.size(); ++n)
+    for (const auto& [name, kernel] : kernels) {
+      CAPTURE(name);
+      CAPTURE(n);
+      const double x[5] = {6.1, 7.6, 0.6, 0.35, 0.37};
+      ChinchillaSums a, b;
+      REQUIRE(chinchilla_kernel_generic(ln.data(), ld.data(), ll.data(), n, x, std::exp(x[2]), 1e-3,
+                                        true, &a));
+      REQUIRE(kernel(ln.data(), ld.data(), ll.data(), n, x, std::exp(x[2]), 1e-3, true, &b));
+      CHECK(a.f == doctest::Approx(b.f).epsilon(1e-12));
+      CHECK(a.ga == doctest::Approx(b.ga).epsilon(1e-10));
+      CHECK(a.gb == doctest::Approx(b.gb).epsilon(1e-10));
+      CHECK(a.ge == doctest::Approx(b.ge).epsilon(1e-10));
+      CHECK(a.galpha == doctest::Approx(b.galpha).epsilon(1e-10));
+      CHECK(a.gbeta == doctest::Approx(b.gbeta).epsilon(1e-10));
+    }
 }
 
 TEST_CASE("Approach-3 fit: the optimum does not depend on the solver tolerances") {
