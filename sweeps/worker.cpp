@@ -13,8 +13,7 @@
 #include "fitting/learning_curve.hpp"
 #include "lib/error.hpp"
 #include "sweeps/dispatch.hpp"
-#include "sweeps/metrics_jsonl.hpp"
-#include "trainer/schedule.hpp"
+#include "sweeps/run_curve.hpp"
 #include "trainer/train.hpp"
 
 namespace scalelab::sweeps {
@@ -59,20 +58,11 @@ namespace {
 // warmup's rising learning rate is outside the model.
 void write_extrapolation(const trainer::TrainConfig& config, const RunSpec& spec,
                          const std::string& run_dir) {
-  std::vector<fitting::CurvePoint> points;
-  std::ifstream in(fs::path(run_dir) / kMetricsFile);
-  std::string line;
-  std::int64_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty()) continue;
-    const db::MetricRow r = parse_metrics_line(line, fmt::format("{}:{}", kMetricsFile, line_no));
-    if (r.train_loss && std::isfinite(*r.train_loss) && *r.train_loss > 0 &&
-        r.step > spec.hp.warmup_steps)
-      points.push_back({r.step, *r.train_loss});
-  }
-  const std::int64_t total = config.total_steps();
-  fitting::LrSchedule schedule(trainer::planned_learning_rates(config.resolved_schedule(), total));
+  const RunCurve curve = read_run_curve(run_dir, config);
+  const std::int64_t total = curve.total_steps;
+  const std::vector<fitting::CurvePoint> points =
+      fit_window(curve.train, curve.warmup_steps, total);
+  const fitting::LrSchedule& schedule = curve.schedule;
   fitting::LearningCurveOptions options;
   options.bootstrap = 100;  // a few seconds at most; the interval is a lower bound anyway
   options.threads = std::max(1, spec.threads);
