@@ -2,7 +2,7 @@
 // curve, predict its final loss with an interval.
 //
 //   power law:  L(t) = L_inf + A·t^(−α)                     (t = optimizer step)
-//   LR-aware:   L(s) = L0 + A·S1(s)^(−α) − C·S2(s)           (Tissue et al. 2024, "Scaling
+//   LR-aware:   L(s) = L0 + A·S1(s)^(−α) − C·S2(s), C ≥ 0     (Tissue et al. 2024, "Scaling
 //               Law with Learning Rate Annealing"), over the run's full planned schedule η:
 //                 S1(s) = Σ_{i≤s} η_i                         (forward area)
 //                 S2(s) = Σ_{i≤s} m_i,  m_i = λ·m_{i−1} + (η_{i−1} − η_i), m_0 = 0, η_0 = η_1

@@ -91,3 +91,58 @@ TEST_CASE("LR-aware law (Tissue et al. 2024): the annealing drop is predicted ov
     CHECK(plain.final_loss.value > fit.final_loss.value);
   }
 }
+
+TEST_CASE("LR-aware law: the learning rate's scale changes the units of A and C, not the fit") {
+  const std::int64_t total = 2000;
+  const auto lr = [&](double scale) {
+    return LrSchedule::from_function([&](std::int64_t s) { return scale * cosine_lr(s, total); },
+                                     total);
+  };
+  const LrSchedule base = lr(1.0);
+  std::vector<double> s1, s2;
+  base.areas(0.999, &s1, &s2);
+  const double l0 = 1.5, a = 0.2, alpha = 0.5, c = 0.5;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0, 0.003);
+  std::vector<CurvePoint> pts;
+  for (std::int64_t s = 50; s <= total / 2; s += 5)
+    pts.push_back(
+        {s, (l0 + a * std::pow(s1[s - 1], -alpha) - c * s2[s - 1]) * std::exp(noise(rng))});
+  LearningCurveOptions o;
+  o.bootstrap = 0;
+  const CurveFit small = extrapolate_lr_aware(pts, base, o);
+  const CurveFit large = extrapolate_lr_aware(pts, lr(1000.0), o);
+  CHECK(small.final_loss.value == doctest::Approx(large.final_loss.value).epsilon(1e-4));
+  CHECK(small.values[0] == doctest::Approx(large.values[0]).epsilon(1e-3));  // L0
+  CHECK(small.values[2] == doctest::Approx(large.values[2]).epsilon(1e-3));  // alpha
+  // A·S1^−α and C·S2 are the same numbers with S1 and S2 1,000 times larger.
+  CHECK(large.values[1] ==
+        doctest::Approx(small.values[1] * std::pow(1000.0, small.values[2])).epsilon(1e-3));
+  CHECK(large.values[3] == doctest::Approx(small.values[3] / 1000.0).epsilon(1e-3));
+  CHECK(small.values[3] == doctest::Approx(c).epsilon(0.2));  // in the schedule's units
+}
+
+TEST_CASE("LR-aware law: C >= 0, so a curve that flattens is not bent by a negative annealing") {
+  // Losses that depend on the forward area only (C = 0), noisy as one step's train loss is:
+  // a free C fitted to 20% of them could go negative and predict a final loss above the
+  // starting one (measured on the project's own runs before C was constrained).
+  const std::int64_t total = 1000;
+  const auto schedule =
+      LrSchedule::from_function([&](std::int64_t s) { return cosine_lr(s, total); }, total);
+  std::vector<double> s1, s2;
+  schedule.areas(0.999, &s1, &s2);
+  const auto truth = [&](std::int64_t s) { return 1.2 + 0.05 * std::pow(s1[s - 1], -0.5); };
+  for (std::uint64_t seed : {4, 5, 6}) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> noise(0, 0.02);
+    std::vector<CurvePoint> pts;
+    for (std::int64_t s = 21; s <= total / 5; ++s)
+      pts.push_back({s, truth(s) * std::exp(noise(rng))});
+    LearningCurveOptions o;
+    o.bootstrap = 0;
+    const CurveFit fit = extrapolate_lr_aware(pts, schedule, o);
+    CHECK(fit.values[3] >= 0);
+    CHECK(fit.final_loss.value == doctest::Approx(truth(total)).epsilon(0.05));
+  }
+}
