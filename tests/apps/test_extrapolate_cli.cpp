@@ -1,11 +1,17 @@
 // scalelab extrapolate on a real (tiny, synthetic) training run: the documented JSON rows for
-// both models at two fractions, the observed final loss of the finished run, and the
-// rejections (no directory, a fraction outside (0, 1], too few points before the fraction).
+// both models at two fractions, the observed final loss of the finished run, CSV and table
+// output, a run still in progress (no observed loss; the default fraction is what it logged),
+// the eval curve, and the rejections (no directory, no metrics, a fraction outside (0, 1],
+// too few points before the fraction, unknown model or loss).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
 
 #include "cli_runner.hpp"
 
@@ -27,8 +33,11 @@ TEST_CASE("extrapolate: a finished run's final loss from 20% and 30% of its curv
   const json rows = json::parse(r.out);
   REQUIRE(rows.size() == 4);  // 2 fractions x 2 models
   for (const json& row : rows) {
-    for (const char* key : {"run_dir", "fraction", "model", "fit_steps", "points", "final_step",
-                            "predicted", "predicted_lo", "predicted_hi", "observed",
+    CHECK(row["loss"] == "train");
+    CHECK(row["run"] == "run");
+    CHECK(row["run_dir"] == run);
+    for (const char* key : {"run", "run_dir", "loss", "fraction", "model", "fit_steps", "points",
+                            "final_step", "predicted", "predicted_lo", "predicted_hi", "observed",
                             "relative_error", "converged", "termination", "parameters"})
       CHECK_MESSAGE(row.contains(key), key);
     CHECK(row["final_step"] == 293);  // ceil(3e5 / 1024): the planned schedule, not the fit's end
@@ -46,6 +55,58 @@ TEST_CASE("extrapolate: a finished run's final loss from 20% and 30% of its curv
     }
   }
 
+  // A bootstrap gives an interval around the power law's prediction.
+  for (const json& row : rows)
+    if (row["model"] == "power-law") {
+      REQUIRE(row["predicted_lo"].is_number());
+      CHECK(row["predicted_lo"].get<double>() <= row["predicted_hi"].get<double>());
+    }
+
+  // CSV: one header and one line per (fraction, model), full precision; the table names the run.
+  r = run_cli("extrapolate '" + run + "' --fraction 0.3 --bootstrap 0 --format csv");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.rfind("run,run_dir,loss,fraction,model,fit_steps,points,final_step,predicted,", 0) ==
+        0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 3);
+  CHECK(r.out.find(",power-law,87,") != std::string::npos);
+  r = run_cli("extrapolate '" + run + "' --fraction 0.3 --model power-law --bootstrap 0");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("293 of 293 planned steps logged") != std::string::npos);
+  CHECK(r.out.find("lr-aware") == std::string::npos);
+
+  // The eval curve (10 evaluations by default) is fitted and compared on its own scale.
+  r = run_cli("extrapolate '" + run + "' --fraction 0.6 --loss eval --bootstrap 0 --format json");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json eval_rows = json::parse(r.out);
+  REQUIRE(eval_rows.size() == 2);
+  CHECK(eval_rows[0]["loss"] == "eval");
+  CHECK(eval_rows[0]["points"].get<int>() >= 4);
+  CHECK(eval_rows[0]["observed"].get<double>() !=
+        doctest::Approx(rows[0]["observed"].get<double>()));
+
+  // A run still training: its first 150 steps, no summary. No observed loss, and the default
+  // fraction is the share of the planned steps it has logged.
+  const std::string partial = dir + "/partial";
+  std::filesystem::create_directories(partial);
+  std::filesystem::copy_file(run + "/config.json", partial + "/config.json");
+  {
+    std::ifstream in(run + "/metrics.jsonl");
+    std::ofstream out(partial + "/metrics.jsonl");
+    std::string line;
+    while (std::getline(in, line))
+      if (json::parse(line)["step"].get<int>() <= 150) out << line << '\n';
+  }
+  r = run_cli("extrapolate '" + partial + "' --bootstrap 0 --format json");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json open_rows = json::parse(r.out);
+  REQUIRE(open_rows.size() == 2);
+  for (const json& row : open_rows) {
+    CHECK(row["fit_steps"] == 150);
+    CHECK(row["final_step"] == 293);
+    CHECK(row["observed"].is_null());
+    CHECK(row["relative_error"].is_null());
+  }
+
   auto rejected = [&](const std::string& arguments, const std::string& what) {
     const auto bad = run_cli("extrapolate " + arguments);
     CHECK(bad.exit_code == 2);
@@ -56,5 +117,62 @@ TEST_CASE("extrapolate: a finished run's final loss from 20% and 30% of its curv
   rejected("'" + run + "' --fraction 1.5", "--fraction");
   rejected("'" + run + "' --fraction 0.01", "need 4");
   rejected("'" + run + "' --model cubic", "--model");
+  rejected("'" + run + "' --loss test", "--loss");
+  rejected("'" + run + "' --fraction 0.2,x", "--fraction");
+  rejected("", "RUN_DIR");
+  rejected("'" + run + "' --sweep s --run 1", "not both");
+  rejected("--sweep s", "--sweep and --run go together");
+  const std::string empty = dir + "/empty";
+  std::filesystem::create_directories(empty);
+  rejected("'" + empty + "'", "config.json");  // not a run directory
+  std::filesystem::copy_file(run + "/config.json", empty + "/config.json");
+  rejected("'" + empty + "'", "no train losses");
+  {
+    std::ofstream out(empty + "/metrics.jsonl");
+    out << R"({"kind":"train","step":1,"train_loss":2.5})" << '\n'
+        << R"({"kind":"train","step":2,"train_loss":NaN})" << '\n';
+  }
+  rejected("'" + empty + "'", "metrics.jsonl: step 2: train_loss is nan (the run diverged)");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("extrapolate --sweep --run: an early-stopped sweep run from the database") {
+  // A one-run sweep of a tiny model trained to half its planned steps (--train-fraction):
+  // its curve comes from the database, its schedule from the spec it was launched with.
+  const std::string dir = fresh_dir("extrapolate_db");
+  auto r = run_cli(
+      "plan --budget 3e9 --grid 1 --seq-len 32 --vocab 32 --data synthetic --save e --format csv",
+      dir);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  r = run_cli("sweep run e --threads 1 --train-fraction 0.5", dir);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json runs = json::parse(run_cli("runs export e --format json", dir).out);
+  REQUIRE(runs.size() == 1);
+  const auto id = runs[0]["run_id"].get<std::int64_t>();
+  const std::int64_t total = runs[0]["config"]["launch"]["hyperparameters"]["total_steps"];
+  const std::int64_t stop = runs[0]["config"]["launch"]["stop_steps"];
+
+  r = run_cli("extrapolate --sweep e --run " + std::to_string(id) + " --bootstrap 0 --format json",
+              dir);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json rows = json::parse(r.out);
+  REQUIRE(rows.size() == 2);
+  for (const json& row : rows) {
+    CHECK(row["run"].get<std::string>().rfind("e/", 0) == 0);
+    CHECK(row["run_dir"].is_string());
+    CHECK(row["final_step"] == total);  // the planned schedule, not the steps trained
+    CHECK(row["fit_steps"] == stop);
+    CHECK(row["observed"].is_null());  // stopped early: its final loss is not known
+  }
+  // The run's name works as well as its id; an unknown run or sweep is bad input.
+  r = run_cli("extrapolate --sweep e --run " + runs[0]["name"].get<std::string>() +
+                  " --model power-law --bootstrap 0 --format csv",
+              dir);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  r = run_cli("extrapolate --sweep e --run 999", dir);
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(r.err.find("has no run '999'") != std::string::npos, r.err);
+  r = run_cli("extrapolate --sweep nosuch --run 1", dir);
+  CHECK(r.exit_code == 2);
   std::filesystem::remove_all(dir);
 }
