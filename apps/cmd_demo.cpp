@@ -14,8 +14,6 @@
 #include <thread>
 
 #include "apps/cli.hpp"
-#include "apps/study.hpp"
-#include "apps/sweep_study_input.hpp"
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
 #include "fitting/law.hpp"
@@ -23,6 +21,8 @@
 #include "lib/error.hpp"
 #include "lib/output.hpp"
 #include "lib/shape_search.hpp"
+#include "study/study.hpp"
+#include "study/sweep_study_input.hpp"
 #include "sweeps/coordinator.hpp"
 #include "sweeps/dispatch.hpp"
 #include "sweeps/plan.hpp"
@@ -187,17 +187,17 @@ int run_demo(const Args& args) {
 
   // 3. Fit Approaches 2 and 3 and predict at 4x the largest budget.
   const double largest = *std::max_element(budgets.begin(), budgets.end());
-  StudyOptions so;
+  study::StudyOptions so;
   so.bootstrap = bootstrap;
   so.target_budget = 4 * largest;
-  StudyInput input = sweep_study_input(db_path, name);
+  study::StudyInput input = study::sweep_study_input(db_path, name);
   input.commands = {
       fmt::format("scalelab demo{} --dir {}", quick ? " --quick" : "", dir.string()),
       fmt::format("scalelab status {} --db {}", name, db_path),
       fmt::format("scalelab runs export {} --db {} --format csv --metrics", name, db_path),
       fmt::format("scalelab report {} --db {} --out report.html", name, db_path)};
-  Study study = run_study(std::move(input), so);
-  print_study_summary(std::cout, study);
+  study::Study study = study::run_study(std::move(input), so);
+  study::print_study_summary(std::cout, study);
   if (!study.chinchilla || !study.target)
     throw Error(
         "the demo's sweep gave no Approach-3 fit, so there is nothing to predict (see the "
@@ -220,7 +220,7 @@ int run_demo(const Args& args) {
   plan_sweep(db_path, target_name,
              demo_yaml({target_c}, 1, 1.0, target_c / (6 * target_n * target_n)));
   run_one_sweep(db_path, target_name, runs_dir, 1, cores, gpu);
-  const StudyInput target = sweep_study_input(db_path, target_name);
+  const study::StudyInput target = study::sweep_study_input(db_path, target_name);
   const Observation& run = target.runs.front();
 
   // 5. Predicted against observed. The run's shape rounds N_opt to a concrete model, so the
@@ -242,8 +242,8 @@ int run_demo(const Args& args) {
   study.options.target_observed = run.loss;
   study.input.commands.push_back(fmt::format("scalelab status {} --db {}", target_name, db_path));
   const fs::path report = dir / "report.html";
-  const auto figures = draw_study_figures(study, dir / "report_figures");
-  plots::ReportData data = study_report(study, figures);
+  const auto figures = study::draw_study_figures(study, dir / "report_figures");
+  plots::ReportData data = study::study_report(study, figures);
   data.sections.front().paragraphs.insert(
       data.sections.front().paragraphs.begin(),
       fmt::format("Demo check: the run trained at C = {:.3g} FLOPs (N = {}, D = {}) reached loss "

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/cli.hpp"
-#include "apps/sweep_study_input.hpp"
 #include "db/fit_store.hpp"
 #include "db/schema.hpp"
 #include "lib/csv.hpp"
 #include "lib/error.hpp"
+#include "study/sweep_study_input.hpp"
 
 namespace scalelab::apps {
 
@@ -140,7 +140,7 @@ int run_fit(const Args& args) {
     o.source = p.get<std::string>("csv");
     return fit_and_report(read_observations_csv(o.source), o);
   }
-  StudyInput input = sweep_study_input(o.db_path, p.get<std::string>("sweep"));
+  study::StudyInput input = study::sweep_study_input(o.db_path, p.get<std::string>("sweep"));
   o.source = input.source;
   if (r.law == "envelope") {
     if (input.curves.empty())

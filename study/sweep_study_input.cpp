@@ -1,4 +1,4 @@
-#include "apps/sweep_study_input.hpp"
+#include "study/sweep_study_input.hpp"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include "lib/error.hpp"
 #include "sweeps/run_report.hpp"
 
-namespace scalelab::apps {
+namespace scalelab::study {
 
 namespace {
 
@@ -86,4 +86,4 @@ StudyInput sweep_study_input(const std::string& db_path, const std::string& swee
   return in;
 }
 
-}  // namespace scalelab::apps
+}  // namespace scalelab::study

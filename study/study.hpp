@@ -26,7 +26,7 @@
 #include "plots/gnuplot.hpp"
 #include "plots/report.hpp"
 
-namespace scalelab::apps {
+namespace scalelab::study {
 
 // A row of the report's run table (from a sweep in the database, or from the observations).
 struct StudyRunRow {
@@ -108,4 +108,4 @@ plots::ReportData study_report(const Study& study,
 // Prints the study's headline numbers (fits and the prediction) as plain lines.
 void print_study_summary(std::ostream& out, const Study& study);
 
-}  // namespace scalelab::apps
+}  // namespace scalelab::study

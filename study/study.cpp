@@ -1,4 +1,4 @@
-#include "apps/study.hpp"
+#include "study/study.hpp"
 
 #include <fmt/format.h>
 
@@ -17,7 +17,7 @@
 #include "plots/palette.hpp"
 #include "plots/parity_figure.hpp"
 
-namespace scalelab::apps {
+namespace scalelab::study {
 
 namespace fs = std::filesystem;
 
@@ -632,4 +632,4 @@ void print_study_summary(std::ostream& out, const Study& s) {
   for (const auto& n : s.notes) out << "note: " << n << "\n";
 }
 
-}  // namespace scalelab::apps
+}  // namespace scalelab::study
