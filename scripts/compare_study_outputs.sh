@@ -9,7 +9,8 @@
 # only; that line is left out of the diff. Exit 0 when everything is identical, 1 otherwise.
 set -uo pipefail
 [[ $# -ge 4 ]] || { echo "usage: $0 BEFORE_BIN AFTER_BIN DB SWEEP [OUT_DIR]" >&2; exit 2; }
-before=$1 after=$2 db=$3 sweep=$4 out=${5:-$(mktemp -d)}
+before=$(realpath "$1") after=$(realpath "$2") db=$(realpath "$3") sweep=$4
+out=$(realpath -m "${5:-$(mktemp -d)}")
 csv="$(cd "$(dirname "$0")/.." && pwd)/../shared/data/chinchilla_fig4_epoch.csv"
 for side in before after; do
   bin=${!side}; d="$out/$side"; rm -rf "$d"; mkdir -p "$d"; cp "$db" "$d/s.db"
