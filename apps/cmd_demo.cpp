@@ -21,8 +21,11 @@
 #include "lib/error.hpp"
 #include "lib/output.hpp"
 #include "lib/shape_search.hpp"
+#include "study/figures.hpp"
+#include "study/report.hpp"
+#include "study/run_set.hpp"
 #include "study/study.hpp"
-#include "study/sweep_study_input.hpp"
+#include "study/summary.hpp"
 #include "sweeps/coordinator.hpp"
 #include "sweeps/dispatch.hpp"
 #include "sweeps/plan.hpp"
@@ -190,20 +193,20 @@ int run_demo(const Args& args) {
   study::StudyOptions so;
   so.bootstrap = bootstrap;
   so.target_budget = 4 * largest;
-  study::StudyInput input = study::sweep_study_input(db_path, name);
+  study::RunSet input = study::read_sweep_runs(db_path, name);
   input.commands = {
       fmt::format("scalelab demo{} --dir {}", quick ? " --quick" : "", dir.string()),
       fmt::format("scalelab status {} --db {}", name, db_path),
       fmt::format("scalelab runs export {} --db {} --format csv --metrics", name, db_path),
       fmt::format("scalelab report {} --db {} --out report.html", name, db_path)};
-  study::Study study = study::run_study(std::move(input), so);
-  study::print_study_summary(std::cout, study);
-  if (!study.chinchilla || !study.target)
+  study::Study st = study::run_study(std::move(input), so);
+  study::print_study_summary(std::cout, st);
+  if (!st.chinchilla || !st.target)
     throw Error(
         "the demo's sweep gave no Approach-3 fit, so there is nothing to predict (see the "
         "notes above)");
   const auto& law = fitting::find_law("chinchilla");
-  const std::vector<double>& x = study.chinchilla->point.x;
+  const std::vector<double>& x = st.chinchilla->point.x;
 
   // 4. Plan and train the predicted compute-optimal run at 4x the largest budget, with the
   // sweep's hyperparameter rules: the best concrete shape near the fit's N_opt, planned by
@@ -211,50 +214,35 @@ int run_demo(const Args& args) {
   const double target_c = *so.target_budget;
   const ShapeSearchOptions shapes =
       sweeps::parse_sweep_config(demo_yaml(budgets, grid, 4.0, 20.0), name).plan.shape;
-  const double target_n =
-      best_concrete_params(shapes, law, x, target_c, study.target->params.value);
+  const double target_n = best_concrete_params(shapes, law, x, target_c, st.target->params.value);
   std::cout << fmt::format(
       "4x run: N = {} (Approach 3's N_opt {} rounded to the concrete shape with the lowest "
       "predicted loss at C = {:.3g})\n",
-      format_si(target_n), format_si(study.target->params.value), target_c);
+      format_si(target_n), format_si(st.target->params.value), target_c);
   plan_sweep(db_path, target_name,
              demo_yaml({target_c}, 1, 1.0, target_c / (6 * target_n * target_n)));
   run_one_sweep(db_path, target_name, runs_dir, 1, cores, gpu);
-  const study::StudyInput target = study::sweep_study_input(db_path, target_name);
-  const Observation& run = target.runs.front();
+  const study::RunSet target = study::read_sweep_runs(db_path, target_name);
 
-  // 5. Predicted against observed. The run's shape rounds N_opt to a concrete model, so the
-  // loss is predicted at the (N, D) actually trained, with the same bootstrap refits.
-  const fitting::LossPrediction at_run = fitting::predict_loss(
-      law, x, study.chinchilla->bootstrap.samples, so.level, run.params, run.tokens);
-  const fitting::Estimate& pred = at_run.loss;
-  const double err = (pred.value - run.loss) / run.loss;
-  const bool inside =
-      pred.interval && run.loss >= pred.interval->lo && run.loss <= pred.interval->hi;
+  // 5. Predicted against observed, at the (N, D) the run trained (the concrete shape rounds
+  // N_opt), with the same bootstrap refits.
+  st.target_check = study::check_target(st, target.runs.front());
+  const study::TargetCheck& tc = *st.target_check;
   std::cout << fmt::format(
-      "target run at C = {:.3g} FLOPs (N = {}, D = {}): predicted loss {:.4f}{} (Approach 3), "
+      "target run at C = {:.3g} FLOPs (N = {}, D = {}): predicted loss {:.4f}{} ({}), "
       "observed {:.4f}: error {:+.2f}%, {} the {:g}% interval\n",
-      run.flops, format_si(run.params), format_si(run.tokens), pred.value,
-      pred.interval ? fmt::format(" [{:.4f}, {:.4f}]", pred.interval->lo, pred.interval->hi) : "",
-      run.loss, 100 * err, inside ? "inside" : "outside", 100 * so.level);
+      tc.flops, format_si(tc.params), format_si(tc.tokens), tc.predicted.value,
+      tc.predicted.interval
+          ? fmt::format(" [{:.4f}, {:.4f}]", tc.predicted.interval->lo, tc.predicted.interval->hi)
+          : "",
+      tc.method, tc.observed, 100 * tc.relative_error, tc.inside ? "inside" : "outside",
+      100 * so.level);
 
   // 6. The report.
-  study.options.target_observed = run.loss;
-  study.input.commands.push_back(fmt::format("scalelab status {} --db {}", target_name, db_path));
+  st.commands.push_back(fmt::format("scalelab status {} --db {}", target_name, db_path));
   const fs::path report = dir / "report.html";
-  const auto figures = study::draw_study_figures(study, dir / "report_figures");
-  plots::ReportData data = study::study_report(study, figures);
-  data.sections.front().paragraphs.insert(
-      data.sections.front().paragraphs.begin(),
-      fmt::format("Demo check: the run trained at C = {:.3g} FLOPs (N = {}, D = {}) reached loss "
-                  "{:.4f}; Approach 3 predicted {:.4f}{} for that N and D before it was trained "
-                  "(error {:+.2f}%, {} the interval).",
-                  run.flops, format_si(run.params), format_si(run.tokens), run.loss, pred.value,
-                  pred.interval
-                      ? fmt::format(" [{:.4f}, {:.4f}]", pred.interval->lo, pred.interval->hi)
-                      : "",
-                  100 * err, inside ? "inside" : "outside"));
-  plots::write_report(data, report);
+  const auto figures = study::draw_study_figures(st, dir / "report_figures");
+  plots::write_report(study::study_report(st, figures), report);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << fmt::format("wrote {} ({} figures); demo wall time {:.0f} s\n", report.string(),
