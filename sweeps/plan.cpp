@@ -29,7 +29,7 @@ PlannedRun point(double params, double tokens, const ShapeChoice& shape, const P
   // The non-embedding share of the concrete shape, applied to `params`.
   r.non_embedding_params = params * static_cast<double>(shape.counts.non_embedding) /
                            static_cast<double>(shape.counts.total);
-  r.flops_6nd = 6.0 * params * tokens;
+  r.flops_6nd = training_flops_6nd(params, tokens);
   r.flops_exact = flops_per_token(shape.shape).chinchilla * tokens;
   r.predicted_loss = o.rule.predicted_loss(params, r.non_embedding_params, tokens);
   r.hours = accelerator_hours(r.flops_exact, o.hardware, o.mfu);
@@ -56,7 +56,7 @@ Plan make_plan(const PlanOptions& o) {
       // such a repeat would train the same run twice, so it is planned once.
       if (!b.grid.empty() && b.grid.back().shape.shape == shape.shape) continue;
       const double n = static_cast<double>(shape.counts.total);
-      b.grid.push_back(point(n, c / (6.0 * n), shape, o));
+      b.grid.push_back(point(n, tokens_for_budget_6nd(c, n), shape, o));
     }
     plan.budgets.push_back(std::move(b));
   }
