@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "lib/compute.hpp"
 #include "lib/error.hpp"
 
 namespace scalelab::sweeps {
@@ -63,7 +64,7 @@ RunHyperparameters resolve_hyperparameters(const HyperparameterRules& rules, dou
   if (!(params > 0 && tokens > 0 && seq_len > 0))
     throw InputError(fmt::format("run with N = {}, D = {}, seq_len {}: all must be > 0", params,
                                  tokens, seq_len));
-  const double flops = 6.0 * params * tokens;
+  const double flops = training_flops_6nd(params, tokens);
   RunHyperparameters h;
   h.lr = rules.lr(params, flops);
   h.min_lr = h.lr * rules.min_lr_ratio;

@@ -29,7 +29,7 @@ PlannedRun point(double params, double tokens, const ShapeChoice& shape, const P
   // The non-embedding share of the concrete shape, applied to `params`.
   r.non_embedding_params = params * static_cast<double>(shape.counts.non_embedding) /
                            static_cast<double>(shape.counts.total);
-  r.flops_6nd = 6.0 * params * tokens;
+  r.flops_6nd = training_flops_6nd(params, tokens);
   r.flops_exact = flops_per_token(shape.shape).chinchilla * tokens;
   r.predicted_loss = o.rule.predicted_loss(params, r.non_embedding_params, tokens);
   r.hours = accelerator_hours(r.flops_exact, o.hardware, o.mfu);
@@ -64,7 +64,7 @@ Plan make_plan(const PlanOptions& o) {
       if (!b.grid.empty() && static_cast<double>(shape.counts.total) <= b.grid.back().params)
         continue;  // no larger shape within reach (max_d_model, max_layers)
       const double n = static_cast<double>(shape.counts.total);
-      b.grid.push_back(point(n, c / (6.0 * n), shape, o));
+      b.grid.push_back(point(n, tokens_for_budget_6nd(c, n), shape, o));
     }
     plan.budgets.push_back(std::move(b));
   }
