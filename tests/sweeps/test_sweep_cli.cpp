@@ -125,6 +125,42 @@ TEST_CASE("kill -9 of the coordinator, then resume: exact rows and identical fin
   CHECK(resumed_runs >= 1);
 }
 
+// Issue 16: a resumed run was marked diverged when its worker rewrote metrics.jsonl to the
+// steps before its checkpoint: ingest read the file again from step 1 and the divergence check
+// compared step 10's loss with the best loss of the first attempt's later steps.
+TEST_CASE("kill -9 late in a run, then resume: a rewritten metrics file is no divergence") {
+  const std::string dir = temp_dir("cmd_kill_rewrite");
+  plan_sweep(dir, "k");
+  // Losses 2 + 300/sqrt(step): 96.9 at step 10, 29.4 at step 120 (over 3x lower, a healthy
+  // curve that a comparison out of step order takes for a spike).
+  const std::string opts =
+      "--steps 200 --sleep-ms 10 --checkpoint-every 50 --eval-every 50 --scale 100 "
+      "--rewrite-on-resume";
+  const pid_t coordinator = start_process(
+      {SCALELAB_BINARY, "sweep", "run", "k", "--workers", "2", "--backend", "command", "--command",
+       std::string(FAKE_TRAINER) + " --run-dir {run_dir} " + opts, "--poll", "0.05"},
+      dir, dir + "/coordinator.log");
+  // Kill it once a run has its rows of steps past its checkpoint at 100 in the database.
+  const bool reached = wait_until(
+      [&] {
+        db::Database d = db::open_database(dir + "/scalelab.db");
+        for (const auto& r : db::list_runs(d, db::require_sweep(d, "k").id))
+          if (r.status == "running" && db::count_metrics(d, r.id) >= 120) return true;
+        return false;
+      },
+      60);
+  REQUIRE(reached);
+  ::kill(coordinator, SIGKILL);
+  CHECK(wait_process(coordinator) == -SIGKILL);
+  const auto resumed = cli(dir, "sweep resume k --workers 2 --poll 0.05 " + fake(opts));
+  CHECK(resumed.out.find("4 done, 0 failed, 0 diverged") != std::string::npos);
+  db::Database d = db::open_database(dir + "/scalelab.db");
+  for (const auto& r : db::list_runs(d, db::require_sweep(d, "k").id)) {
+    CHECK_MESSAGE(r.status == "done", r.name << ": " << r.last_error.value_or(""));
+    CHECK(db::count_metrics(d, r.id) == 200);
+  }
+}
+
 TEST_CASE("a crashed trainer is retried from its checkpoint") {
   const std::string dir = temp_dir("cmd_crash");
   plan_sweep(dir, "x");
