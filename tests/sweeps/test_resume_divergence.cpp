@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "db/metrics_store.hpp"
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
@@ -48,11 +50,9 @@ struct OneRun {
 OneRun make_run(const std::string& tag) {
   const std::string dir = testing::temp_dir(tag);
   db::Database d = db::open_database(dir + "/scalelab.db");
-  db::SweepRecord sweep;
-  sweep.name = "s";
-  sweep.source = "plan";
+  db::SweepRecord sweep{0, "resumed", "", "plan", "{}"};
   std::vector<db::RunRecord> runs(1);
-  runs[0].name = "r";
+  runs[0].name = "run-1";
   runs[0].params = 1e4;
   runs[0].tokens = 1e6;
   runs[0].flops = 6e10;
@@ -97,4 +97,26 @@ TEST_CASE("a spike in a resumed attempt is still caught") {
   const sweeps::DivergenceDetector detector = follow(r);
   REQUIRE(detector.divergence());
   CHECK(detector.divergence()->step == 520);
+}
+
+TEST_CASE("divergence: rows out of step order are judged against the steps before them") {
+  sweeps::DivergenceDetector d;
+  db::MetricRow m;
+  auto feed = [&](std::int64_t step, double loss) {
+    m.step = step;
+    m.train_loss = loss;
+    return d.feed(m);
+  };
+  for (std::int64_t s = 1; s <= 100; ++s) CHECK_FALSE(feed(s, healthy_loss(s)));
+  // The same rows again (a file re-read from its start): nothing new.
+  for (std::int64_t s = 1; s <= 100; ++s) CHECK_FALSE(feed(s, healthy_loss(s)));
+  // A resumed attempt logs step 60 a little differently (a GPU resume is not bitwise): it
+  // replaces the old row and the old steps after it are forgotten, so step 61 compares with
+  // the best up to the new step 60 (step 59's loss: the new step 60 is above it).
+  CHECK_FALSE(feed(60, healthy_loss(60) * 1.01));
+  const auto spike = feed(61, 2.05 * healthy_loss(60));
+  REQUIRE(spike);
+  CHECK(spike->step == 61);
+  const std::string best = fmt::format("best so far ({:.4g})", healthy_loss(59));
+  CHECK(spike->reason.find(best) != std::string::npos);
 }
