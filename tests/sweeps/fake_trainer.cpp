@@ -7,6 +7,7 @@
 //   fake_trainer --run-dir DIR --steps N [--checkpoint-every K] [--eval-every K]
 //                [--sleep-ms MS] [--nan-at S] [--crash-once-at S] [--exit CODE]
 //                [--scale X] [--no-summary] [--rewrite-on-resume]
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -87,7 +88,9 @@ int main(int argc, char** argv) {
   }
   std::FILE* metrics = std::fopen(metrics_path.c_str(), "a");
   if (!metrics) return 1;
-  double loss = 0;
+  // The loss of the last step trained: on a resume past the end (a run that finished before
+  // its coordinator recorded it), that of the final step, as a resumable trainer reports.
+  double loss = 2.0 + scale * 3.0 / std::sqrt(static_cast<double>(std::max(1L, start - 1)));
   for (long s = start; s <= steps; ++s) {
     if (sleep_ms) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
     if (s == crash_at && !fs::exists(fs::path(dir) / "crashed.marker")) {

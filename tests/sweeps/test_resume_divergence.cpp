@@ -65,7 +65,7 @@ OneRun make_run(const std::string& tag) {
 sweeps::DivergenceDetector follow(OneRun& r) {
   sweeps::DivergenceDetector detector;
   for (const db::MetricRow& row : db::list_metrics(r.db, r.run_id)) detector.feed(row);
-  sweeps::ingest_metrics_file(r.db, r.run_id, r.metrics.string(), &detector);
+  sweeps::ingest_metrics_file(r.db, r.run_id, r.metrics.string(), {&detector});
   return detector;
 }
 

@@ -39,7 +39,7 @@ TEST_CASE("command backend: a sweep runs to the end and every loss is stored") {
   const auto runs = db::list_runs(d, db::require_sweep(d, "c").id);
   REQUIRE(runs.size() == 4);
   for (const auto& run : runs) {
-    CHECK(run.status == "done");
+    CHECK(run.status == db::RunStatus::kDone);
     CHECK(run.attempts == 1);
     CHECK(*run.final_train_loss == doctest::Approx(expected_loss(40)).epsilon(1e-12));
     CHECK(db::count_metrics(d, run.id) == 40);  // eval lines merge into their step's row
@@ -85,9 +85,9 @@ TEST_CASE("kill -9 of the coordinator, then resume: exact rows and identical fin
         db::Database d = db::open_database(dir + "/scalelab.db");
         int done = 0, partial = 0;
         for (const auto& r : db::list_runs(d, db::require_sweep(d, "k").id)) {
-          done += r.status == "done";
+          done += r.status == db::RunStatus::kDone;
           const auto n = db::count_metrics(d, r.id);
-          partial += r.status == "running" && n >= 25;
+          partial += r.status == db::RunStatus::kRunning && n >= 25;
         }
         return done >= 2 && partial >= 1;
       },
@@ -108,7 +108,7 @@ TEST_CASE("kill -9 of the coordinator, then resume: exact rows and identical fin
   REQUIRE(runs.size() == refs.size());
   int resumed_runs = 0;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    CHECK(runs[i].status == "done");
+    CHECK(runs[i].status == db::RunStatus::kDone);
     CHECK(db::count_metrics(d, runs[i].id) == 60);
     CHECK(*runs[i].final_train_loss == *refs[i].final_train_loss);  // bitwise
     CHECK(*runs[i].final_eval_loss == *refs[i].final_eval_loss);
@@ -145,7 +145,7 @@ TEST_CASE("kill -9 late in a run, then resume: a rewritten metrics file is no di
       [&] {
         db::Database d = db::open_database(dir + "/scalelab.db");
         for (const auto& r : db::list_runs(d, db::require_sweep(d, "k").id))
-          if (r.status == "running" && db::count_metrics(d, r.id) >= 120) return true;
+          if (r.status == db::RunStatus::kRunning && db::count_metrics(d, r.id) >= 120) return true;
         return false;
       },
       60);
@@ -156,7 +156,7 @@ TEST_CASE("kill -9 late in a run, then resume: a rewritten metrics file is no di
   CHECK(resumed.out.find("4 done, 0 failed, 0 diverged") != std::string::npos);
   db::Database d = db::open_database(dir + "/scalelab.db");
   for (const auto& r : db::list_runs(d, db::require_sweep(d, "k").id)) {
-    CHECK_MESSAGE(r.status == "done", r.name << ": " << r.last_error.value_or(""));
+    CHECK_MESSAGE(r.status == db::RunStatus::kDone, r.name << ": " << r.last_error.value_or(""));
     CHECK(db::count_metrics(d, r.id) == 200);
   }
 }
@@ -168,7 +168,7 @@ TEST_CASE("a crashed trainer is retried from its checkpoint") {
                fake("--steps 40 --checkpoint-every 10 --crash-once-at 25"));
   db::Database d = db::open_database(dir + "/scalelab.db");
   for (const auto& r : db::list_runs(d, db::require_sweep(d, "x").id)) {
-    CHECK(r.status == "done");
+    CHECK(r.status == db::RunStatus::kDone);
     CHECK(r.attempts == 2);
     CHECK(db::load_lifecycle(d, r.id).failures == 1);
     CHECK(db::count_metrics(d, r.id) == 40);
@@ -186,7 +186,7 @@ TEST_CASE("an injected NaN marks the run diverged with the reason and step") {
   CHECK(r.out.find("4 diverged") != std::string::npos);
   db::Database d = db::open_database(dir + "/scalelab.db");
   for (const auto& run : db::list_runs(d, db::require_sweep(d, "n").id)) {
-    CHECK(run.status == "diverged");
+    CHECK(run.status == db::RunStatus::kDiverged);
     CHECK(*run.last_error == "train_loss is nan at step 7");
     CHECK(*db::load_lifecycle(d, run.id).diverged_step == 7);
     CHECK(run.attempts == 1);                   // diverged runs are not retried
@@ -202,7 +202,7 @@ TEST_CASE("failing commands: clear errors, retries counted, exit status 1") {
   CHECK(r.err.find("4 run(s) of sweep 'f' failed") != std::string::npos);
   auto runs = runs_of(dir, "f");
   for (const auto& run : runs) {
-    CHECK(run.status == "failed");
+    CHECK(run.status == db::RunStatus::kFailed);
     CHECK(run.attempts == 2);
     CHECK(run.last_error->find("crashed 2 time(s); last: command exit status 3: fake_trainer: "
                                "failing on request with status 3") == 0);
@@ -217,14 +217,14 @@ TEST_CASE("failing commands: clear errors, retries counted, exit status 1") {
   plan_sweep(dir, "h");  // exits 0 without writing anything
   r = cli(dir, "sweep run h --backend command --command 'true'", 1);
   for (const auto& run : runs_of(dir, "h")) {
-    CHECK(run.status == "failed");
+    CHECK(run.status == db::RunStatus::kFailed);
     CHECK(run.last_error->find("exited 0 but wrote no losses") != std::string::npos);
   }
 
   plan_sweep(dir, "i");  // a bad template is refused before anything runs
   r = cli(dir, "sweep run i --backend command --command 'train --x {nope}'", 2);
   CHECK(r.err.find("unknown placeholder {nope}") != std::string::npos);
-  for (const auto& run : runs_of(dir, "i")) CHECK(run.status == "pending");
+  for (const auto& run : runs_of(dir, "i")) CHECK(run.status == db::RunStatus::kPending);
 }
 
 TEST_CASE("bad sweep names and bad CSVs: one-line errors, exit 2, nothing written") {
