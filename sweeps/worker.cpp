@@ -178,7 +178,11 @@ int run_worker(const std::string& run_dir) {
     trainer::JsonlMetricsSink metrics(fs::path(run_dir) / kMetricsFile);
     trainer::ConsoleProgressSink console(stdout, false);
     trainer::TeeSink sink({&metrics, &console});
-    const trainer::TrainResult result = trainer::train(config, sink);
+    trainer::TrainHooks hooks;
+    hooks.on_checkpoint = [](std::int64_t step) {
+      std::cout << "scalelab worker: checkpoint at step " << step << std::endl;
+    };
+    const trainer::TrainResult result = trainer::train(config, sink, hooks);
     std::fflush(stdout);
     if (result.status == "diverged") {
       const nlohmann::json d = {{"step", result.steps + 1}, {"reason", result.message}};

@@ -159,6 +159,7 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
     c.params = backend->export_parameters();
     backend->export_optimizer_state(c.adam_m, c.adam_v);
     write_checkpoint(ckpt_file, c);
+    if (hooks.on_checkpoint) hooks.on_checkpoint(at_step);
   };
 
   RunStart start;
