@@ -188,11 +188,17 @@ std::string approach3_problem(const Study& s) {
   return "";
 }
 
+std::string prediction_problem(const Study& s) {
+  const std::string problem = approach3_problem(s);
+  if (problem.empty() || s.loss_compute) return "";
+  return problem + "; no L(C) fit";
+}
+
 TargetCheck check_target(const Study& s, const StudyRun& run) {
   const std::string problem = approach3_problem(s);
-  if (!problem.empty() && !s.loss_compute)
-    throw InputError(fmt::format("{}: nothing to predict run {} with ({}; no L(C) fit)",
-                                 s.runs.source, run.name, problem));
+  if (const std::string none = prediction_problem(s); !none.empty())
+    throw InputError(
+        fmt::format("{}: nothing to predict run {} with ({})", s.runs.source, run.name, none));
   if (!run.loss)
     throw InputError(fmt::format("run {} has no loss to compare with: {}", run.name,
                                  run.excluded.empty() ? "not finished" : run.excluded));

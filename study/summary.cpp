@@ -11,18 +11,22 @@ void print_study_summary(std::ostream& out, const Study& s) {
   if (s.chinchilla) {
     const auto& p = s.chinchilla->point;
     out << fmt::format(
-        "approach 3: E={:.4g} A={:.4g} B={:.4g} alpha={:.4g} beta={:.4g} "
-        "(objective {:.6g}, {} points, {})\n",
-        p.value("E"), p.value("A"), p.value("B"), p.value("alpha"), p.value("beta"), p.objective,
+        "approach 3: E={} A={} B={} alpha={} beta={} (objective {}, {} points, {})\n",
+        number_text(p.value("E")), number_text(p.value("A")), number_text(p.value("B")),
+        number_text(p.value("alpha")), number_text(p.value("beta")), number_text(p.objective),
         p.n_points, p.converged ? "converged" : "NOT converged");
   }
+  const std::string problem = approach3_problem(s);
   if (s.isoflop)
     out << fmt::format("approach 2: {} budgets, N_opt ∝ C^{}, D_opt ∝ C^{}\n",
                        s.isoflop->profiles.size(), power_law_interval(s.isoflop->params_opt),
                        power_law_interval(s.isoflop->tokens_opt));
   if (s.envelope)
     out << fmt::format("approach 1: N_opt ∝ C^{}\n", power_law_interval(s.envelope->params_opt));
-  if (s.target)
+  if (s.chinchilla && !problem.empty())
+    out << fmt::format("prediction at C = {}: none from Approach 3 ({})\n",
+                       flops_text(s.target_budget), problem);
+  else if (s.target)
     out << fmt::format("prediction at C = {}: loss {}, N_opt {}, D_opt {}\n",
                        flops_text(s.target_budget), loss_text(s.target->loss),
                        interval_text(s.target->params), interval_text(s.target->tokens));
