@@ -22,7 +22,9 @@
 //                    min: 1.0e-5, max: 1.0e-2}
 //     batch_tokens: {of: flops, coefficient: 0.292, reference: 1, exponent: 0.3271}
 //     warmup_fraction: 0.02
-//     min_lr_ratio: 0.1
+//     schedule: cosine           # cosine, wsd or constant (trainer/schedule.hpp)
+//     final_lr_fraction: 0.1     # cosine and wsd floor / peak (older name: min_lr_ratio)
+//     cooldown_fraction: 0.2     # wsd: the last fraction of the steps that cools down
 //     weight_decay: 0.1
 //     grad_clip: 1.0
 //     evals_per_run: 10
