@@ -9,6 +9,7 @@
 
 #include "lib/output.hpp"
 #include "study/text.hpp"
+#include "study/trust.hpp"
 
 namespace scalelab::study {
 
@@ -94,6 +95,18 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
           interval_text(s.target->tokens_per_param)));
     if (s.target_check) sec.paragraphs.push_back(target_check_text(*s.target_check, level));
     for (const auto& n : s.notes) sec.paragraphs.push_back("Note: " + n);
+    r.sections.push_back(std::move(sec));
+  }
+
+  {  // Trust
+    plots::ReportSection sec{"trust", "How far to trust this study", {}, {}, {}, {}};
+    for (auto& p : trust_paragraphs(s)) sec.paragraphs.push_back(std::move(p));
+    plots::ReportTable t;
+    t.caption = "The checks an expert would make before believing the prediction";
+    t.headers = {"check", "this study", "met"};
+    for (const TrustCheck& c : trust_checks(s))
+      t.rows.push_back({c.name, c.value, c.met ? "yes" : "NO"});
+    sec.tables.push_back(std::move(t));
     r.sections.push_back(std::move(sec));
   }
 

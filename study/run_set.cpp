@@ -163,8 +163,11 @@ RunSet read_sweep_runs(db::Database& db, const std::string& sweep_name,
     run.budget = r.budget_flops;
     run.unique_tokens = r.unique_tokens;
     run.where = fmt::format("run {} of sweep {}", r.name, sweep_name);
+    run.final_train_loss = r.final_train_loss;
+    run.final_eval_loss = r.final_eval_loss;
     double last_tokens = 0;
     for (const db::MetricRow& m : db::list_metrics(db, r.id)) {
+      run.steps = std::max(run.steps.value_or(0), m.step);
       if (!m.tokens || !(*m.tokens > 0)) continue;
       last_tokens = std::max(last_tokens, *m.tokens);
       if (m.train_loss && std::isfinite(*m.train_loss) && *m.train_loss > 0)

@@ -63,6 +63,8 @@ struct StudyRun {
   double flops = 0;              // its planned compute C (the sweep's or the file's)
   std::optional<double> budget;  // the IsoFLOP budget it was planned at
   std::optional<double> unique_tokens;
+  std::optional<double> final_train_loss, final_eval_loss;  // as the run recorded them
+  std::optional<std::int64_t> steps;                        // its last logged step
   std::optional<RunLoss> loss;    // what the fits take; unset when the run is not fitted
   std::string excluded;           // why it is not fitted (empty when it is)
   std::string where;              // "run 12 of sweep s", "runs.csv:4", for messages

@@ -12,6 +12,8 @@ namespace scalelab::study {
 
 namespace {
 
+bool finite_positive(double v) { return std::isfinite(v) && v > 0; }
+
 double max_flops(const std::vector<Observation>& runs) {
   double m = 0;
   for (const auto& r : runs) m = std::max(m, r.flops);
@@ -99,11 +101,10 @@ void fit_loss_compute(Study& s) {
   rc.fit.drop_highest = 0;
   try {
     s.loss_compute = fitting::fit_parametric(minima, rc);
-    s.loss_compute_target =
-        fitting::predict_loss(fitting::find_law("power-c"), s.loss_compute->point.x,
-                              s.loss_compute->bootstrap.samples, s.options.level,
-                              s.target_budget / 6.0, 1.0)
-            .loss;
+    s.loss_compute_target = fitting::predict_loss_at_budget(
+                                fitting::find_law("power-c"), s.loss_compute->point.x,
+                                s.loss_compute->bootstrap.samples, s.options.level, s.target_budget)
+                                .loss;
   } catch (const InputError& e) {
     s.loss_compute.reset();
     s.notes.push_back(std::string("L(C) not fitted: ") + e.what());
@@ -173,10 +174,25 @@ Study run_study(RunSet runs, const StudyOptions& o) {
   return s;
 }
 
+std::string approach3_problem(const Study& s) {
+  if (!s.chinchilla) return "no Approach-3 fit";
+  if (!s.target) return "Approach 3 gave no allocation at the target budget";
+  const auto& p = s.chinchilla->point;
+  for (std::size_t i = 0; i < p.values.size(); ++i)
+    if (!std::isfinite(p.values[i]))
+      return fmt::format("Approach 3's {} is not finite", p.names[i]);
+  for (std::size_t i = 0; i < p.at_bound.size(); ++i)
+    if (p.at_bound[i]) return fmt::format("Approach 3's {} is at a bound", p.names[i]);
+  if (!finite_positive(s.target->params.value) || !finite_positive(s.target->tokens.value))
+    return "Approach 3's allocation at the target budget is not finite";
+  return "";
+}
+
 TargetCheck check_target(const Study& s, const StudyRun& run) {
-  if (!s.chinchilla)
-    throw InputError(
-        fmt::format("{}: no Approach-3 fit to predict run {} with", s.runs.source, run.name));
+  const std::string problem = approach3_problem(s);
+  if (!problem.empty() && !s.loss_compute)
+    throw InputError(fmt::format("{}: nothing to predict run {} with ({}; no L(C) fit)",
+                                 s.runs.source, run.name, problem));
   if (!run.loss)
     throw InputError(fmt::format("run {} has no loss to compare with: {}", run.name,
                                  run.excluded.empty() ? "not finished" : run.excluded));
@@ -185,11 +201,19 @@ TargetCheck check_target(const Study& s, const StudyRun& run) {
   c.params = run.params_as(s.param_count);
   c.tokens = run.loss_tokens();
   c.flops = run.flops;
-  c.method = "Approach 3";
-  c.predicted =
-      fitting::predict_loss(fitting::find_law("chinchilla"), s.chinchilla->point.x,
-                            s.chinchilla->bootstrap.samples, s.options.level, c.params, c.tokens)
-          .loss;
+  if (problem.empty()) {
+    c.method = "Approach 3";
+    c.predicted =
+        fitting::predict_loss(fitting::find_law("chinchilla"), s.chinchilla->point.x,
+                              s.chinchilla->bootstrap.samples, s.options.level, c.params, c.tokens)
+            .loss;
+  } else {
+    c.method = "L(C) through the IsoFLOP minima (" + problem + ")";
+    c.predicted =
+        fitting::predict_loss_at_budget(fitting::find_law("power-c"), s.loss_compute->point.x,
+                                        s.loss_compute->bootstrap.samples, s.options.level, c.flops)
+            .loss;
+  }
   c.observed = run.loss->value;
   c.relative_error = (c.predicted.value - c.observed) / c.observed;
   c.inside = c.predicted.interval && c.observed >= c.predicted.interval->lo &&

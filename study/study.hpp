@@ -81,9 +81,14 @@ struct Study {
 // name cannot be drawn for want of its fit.
 Study run_study(RunSet runs, const StudyOptions& options);
 
+// Why Approach 3 cannot be used to allocate or predict: missing, a parameter not finite or at
+// a bound, no finite allocation at the target budget. Empty when it can.
+std::string approach3_problem(const Study& study);
+
 // Predicted against observed for `run`, trained after the study: Approach 3's loss at the
-// run's own (N, D) with the bootstrap interval. Throws InputError when the study has no
-// Approach-3 fit or the run has no fitted loss.
+// run's own (N, D) with the bootstrap interval; where Approach 3 cannot be used, L(C) through
+// the IsoFLOP minima at the run's C (method says which). Throws InputError when neither exists
+// or the run has no fitted loss.
 TargetCheck check_target(const Study& study, const StudyRun& run);
 
 }  // namespace scalelab::study

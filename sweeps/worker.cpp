@@ -37,6 +37,8 @@ trainer::TrainConfig train_config_for(const RunSpec& s, const std::string& run_d
   c.schedule.final_lr_fraction = s.hp.final_lr_fraction;
   c.schedule.cooldown_fraction = s.hp.cooldown_fraction;
   c.adamw.weight_decay = s.hp.weight_decay;
+  c.adamw.beta2 = s.hp.beta2;
+  c.eval_tokens = s.hp.eval_tokens;
   c.grad_clip = s.hp.grad_clip;
   c.seed = s.hp.seed;
   c.eval_every = s.hp.eval_every;

@@ -8,6 +8,8 @@
 #include "lib/error.hpp"
 #include "lib/scaling_law.hpp"
 #include "study/study.hpp"
+#include "study/target.hpp"
+#include "study/trust.hpp"
 
 using namespace scalelab;
 
@@ -147,4 +149,59 @@ TEST_CASE("bad input: no fitted run; an unknown figure kind") {
   o.kinds = {"pie"};
   CHECK_THROWS_WITH_AS(study::run_study(law_sweep({1e19}), o), doctest::Contains("unknown kind"),
                        InputError);
+}
+
+TEST_CASE("the target run: Approach 3 on a concrete shape, else Approach 2, else the ratio rule") {
+  study::StudyOptions o = quick_options();
+  o.validate = false;
+  const std::vector<double> budgets = {1e19, 2e19, 4e19, 8e19};
+  study::Study s = study::run_study(law_sweep(budgets), o);
+  ShapeSearchOptions shapes;
+  shapes.vocab_size = 32000;
+  shapes.seq_len = 2048;
+  const double c = 3.2e20;
+  const study::TargetChoice a3 = study::choose_target(s, c, shapes);
+  CHECK(a3.method == "Approach 3");
+  CHECK(a3.fallback.empty());
+  CHECK(a3.params == doctest::Approx(a3.n_opt).epsilon(0.5));  // within 2^(±1) of N_opt
+  CHECK(a3.tokens == doctest::Approx(c / (6 * a3.params)));
+
+  // A degenerate Approach 3 (here: a parameter at a bound) falls back to Approach 2 ...
+  s.chinchilla->point.at_bound[1] = true;
+  CHECK(study::approach3_problem(s).find("at a bound") != std::string::npos);
+  const study::TargetChoice a2 = study::choose_target(s, c, shapes);
+  CHECK(a2.method == "Approach 2");
+  CHECK(a2.fallback.find("at a bound") != std::string::npos);
+  CHECK(a2.n_opt == doctest::Approx(s.isoflop->params_opt.at(c)));
+  // ... and without IsoFLOP profiles to the ratio rule.
+  s.isoflop.reset();
+  const study::TargetChoice r = study::choose_target(s, c, shapes, 20);
+  CHECK(r.method == "ratio rule (20 tokens per parameter)");
+  CHECK(r.n_opt == doctest::Approx(std::sqrt(c / 120)));
+  CHECK(r.fallback.find("no Approach-2 fit") != std::string::npos);
+}
+
+TEST_CASE("trust checks: a clean study meets them; each failing one says what it found") {
+  std::vector<double> budgets;
+  for (int k = 0; k < 4; ++k) budgets.push_back(1e19 * std::pow(10.0, k / 3.0));
+  study::RunSet set = law_sweep(budgets);
+  for (auto& r : set.runs) r.steps = 1000;
+  study::StudyOptions o = quick_options();
+  o.bootstrap = 100;
+  const study::Study s = study::run_study(set, o);
+  for (const auto& c : study::trust_checks(s)) {
+    INFO(c.name << ": " << c.value);
+    CHECK(c.met);
+  }
+  study::TrustOptions strict;
+  strict.exponent_max = 0.3;  // the law's alpha is 0.35
+  strict.min_steps = 2000;
+  strict.min_budgets = 5;
+  int failed = 0;
+  for (const auto& c : study::trust_checks(s, strict)) failed += c.met ? 0 : 1;
+  CHECK(failed == 4);  // alpha, beta, steps, budgets
+  const auto words = study::trust_paragraphs(s);
+  REQUIRE(words.size() >= 4);
+  CHECK(words[0].find("1.00 decades") != std::string::npos);
+  CHECK(words[1].find("Hoffmann et al. 2022") != std::string::npos);
 }
