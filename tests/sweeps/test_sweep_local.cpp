@@ -210,7 +210,7 @@ TEST_CASE("local backend: the sweep's schedule (wsd) is the one its runs train w
   cli(dir, "sweep run s --threads 1");
   const auto runs = runs_of(dir, "s");
   REQUIRE(runs.size() == 1);
-  CHECK(runs[0].status == "done");
+  CHECK(runs[0].status == db::RunStatus::kDone);
   const auto hp = nlohmann::json::parse(runs[0].config_json)["launch"]["hyperparameters"];
   CHECK(hp["schedule"] == "wsd");
   const double peak = hp["lr"].get<double>();
