@@ -7,6 +7,7 @@ int run_plan(const Args& args);
 int run_shape(const Args& args);
 int run_fit(const Args& args);
 int run_predict(const Args& args);
+int run_compare(const Args& args);
 int run_validate(const Args& args);
 int run_train(const Args& args);
 int run_data(const Args& args);
@@ -28,6 +29,9 @@ const std::vector<Command>& commands() {
       {"fit", "fit a scaling law to runs (CSV) with bootstrap intervals; stores the fit", run_fit},
       {"predict", "predict a loss, or N_opt/D_opt at a budget, from a published law or a fit",
        run_predict},
+      {"compare",
+       "configurations N:D side by side under a law: loss, excess over the compute-optimum, cost",
+       run_compare},
       {"validate", "hold out the largest budget (or N), fit the rest, report held-out errors",
        run_validate},
       {"train", "train one model (CPU; --data synthetic|kjv|DIR) and write a run directory",

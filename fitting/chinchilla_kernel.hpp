@@ -1,8 +1,10 @@
 // The inner loop of the Approach-3 objective (fitting/chinchilla_objective.hpp): the summed
-// Huber loss and its gradient sums over all runs. Two builds of one source
-// (chinchilla_kernel.inc): a generic one, and one compiled for AVX2+FMA, chosen at run time
-// from the CPU's features. exp and log dominate the fit's time; Eigen vectorises them 4-wide
-// with AVX2 (about 5x faster than the SSE2 baseline the default -march=x86-64 build gets).
+// Huber loss and its gradient sums over all runs. Three builds of one source
+// (chinchilla_kernel.inc): a generic one, one compiled for AVX2+FMA and one for AVX-512 (each
+// of the last two only where the compiler supports its flags), the fastest the CPU runs
+// chosen at run time from its features. exp and log dominate the fit's time; Eigen vectorises
+// them 4-wide with AVX2 (about 5x faster than the SSE2 baseline the default -march=x86-64
+// build gets), 8-wide with AVX-512.
 #pragma once
 
 #include <cstddef>

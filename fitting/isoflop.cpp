@@ -14,10 +14,8 @@
 
 namespace scalelab::fitting {
 
-namespace {
-
-std::vector<std::vector<const Observation*>> group_runs(const std::vector<Observation>& runs,
-                                                        const IsoflopOptions& o) {
+std::vector<std::vector<const Observation*>> group_isoflop_budgets(
+    const std::vector<Observation>& runs, const IsoflopOptions& o) {
   std::vector<const Observation*> sorted;
   for (const auto& r : runs) sorted.push_back(&r);
   std::stable_sort(sorted.begin(), sorted.end(),
@@ -38,8 +36,6 @@ std::vector<std::vector<const Observation*>> group_runs(const std::vector<Observ
   return groups;
 }
 
-}  // namespace
-
 IsoflopResult fit_isoflop(const std::vector<Observation>& runs, const IsoflopOptions& o) {
   if (!(o.level > 0 && o.level < 1))
     throw InputError(fmt::format("--level: must be in (0, 1), got {}", o.level));
@@ -47,7 +43,7 @@ IsoflopResult fit_isoflop(const std::vector<Observation>& runs, const IsoflopOpt
     throw InputError(fmt::format("--bins-per-decade: must be positive, got {}", o.bins_per_decade));
   if (runs.empty()) throw InputError("IsoFLOP fit: no runs");
   for (const auto& r : runs) validate_observation(r);
-  const auto groups = group_runs(runs, o);
+  const auto groups = group_isoflop_budgets(runs, o);
   if (groups.size() < 2)
     throw InputError(fmt::format(
         "{}: IsoFLOP fit needs runs at 2 or more compute budgets, all {} runs share C = {:.4g}",

@@ -45,6 +45,12 @@ struct IsoflopResult {
   std::size_t n_points = 0;
 };
 
+// The runs grouped into budgets by options.grouping (kExact: a group holds the runs whose C
+// is within exact_tolerance of its smallest C; kLogBins: round(log10(C)·bins_per_decade)),
+// by increasing C. fit_isoflop fits one parabola per group; the figure draws the same groups.
+std::vector<std::vector<const Observation*>> group_isoflop_budgets(
+    const std::vector<Observation>& runs, const IsoflopOptions& options);
+
 // Budgets with fewer than 3 distinct N, or whose profile has no minimum (loss not convex in
 // log N), are skipped and listed. Throws InputError (with file:line of a run) for a single
 // budget or fewer than 2 usable budgets.

@@ -8,6 +8,7 @@
 
 #include "fitting/chinchilla_objective.hpp"
 #include "fitting/huber.hpp"
+#include "fitting/minimize_1d.hpp"
 #include "lib/compute.hpp"
 #include "lib/error.hpp"
 
@@ -252,24 +253,8 @@ Allocation optimal_allocation(const LawSpec& law, const std::vector<double>& x, 
   auto g = [&](double t) {
     return law.log_loss(x.data(), make_point(std::exp(t), std::exp(total - t), c));
   };
-  constexpr int kScan = 400;
-  int best = 0;
-  double best_value = g(0);
-  for (int k = 1; k <= kScan; ++k) {
-    const double v = g(total * k / kScan);
-    if (v < best_value) best_value = v, best = k;
-  }
-  double lo = total * std::max(best - 1, 0) / kScan, hi = total * std::min(best + 1, kScan) / kScan;
-  const double phi = (std::sqrt(5.0) - 1) / 2;
-  for (int it = 0; it < 100; ++it) {
-    const double m1 = hi - phi * (hi - lo), m2 = lo + phi * (hi - lo);
-    if (g(m1) < g(m2))
-      hi = m2;
-    else
-      lo = m1;
-  }
   Allocation a;
-  a.params = std::exp((lo + hi) / 2);
+  a.params = std::exp(minimize_1d(g, 0, total));
   a.tokens = tokens_for_budget_6nd(c, a.params);
   return a;
 }

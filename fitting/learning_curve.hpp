@@ -77,7 +77,8 @@ CurveFit extrapolate_power_law(const std::vector<CurvePoint>& partial, std::int6
 CurveFit extrapolate_lr_aware(const std::vector<CurvePoint>& partial, const LrSchedule& schedule,
                               const LearningCurveOptions& options = {});
 
-// Predicted loss of either model at `step` from fitted values (as in CurveFit::values).
+// The power-law model's loss L(s) = L_inf + A·s^(−alpha) at `step`, from its fitted values
+// (CurveFit::values of extrapolate_power_law: L_inf, A, alpha); not for the LR-aware model.
 double power_law_curve_loss(const std::vector<double>& values, double step);
 
 }  // namespace scalelab::fitting

@@ -63,6 +63,44 @@ double parse_budget(std::string_view text, const BudgetOptions& o) {
   reject(text, o, fmt::format("has an unknown unit '{}'", unit));
 }
 
+double parse_count(std::string_view text, std::string_view what) {
+  auto reject = [&](std::string_view why) -> double {
+    throw InputError(fmt::format(
+        "{}: '{}' {} (accepted: a positive number, optionally with k, M, B or T, e.g. 50M, "
+        "3.3B, 5e7)",
+        what, text, why));
+  };
+  const std::string body(trim(text));
+  if (body.empty()) return reject("is empty");
+  char* end = nullptr;
+  double value = std::strtod(body.c_str(), &end);
+  if (end == body.c_str()) return reject("is not a number");
+  const std::string number = body.substr(0, static_cast<std::size_t>(end - body.c_str()));
+  const std::string suffix = lower(trim(std::string_view(end)));
+  int exponent = 0;
+  if (suffix == "k")
+    exponent = 3;
+  else if (suffix == "m")
+    exponent = 6;
+  else if (suffix == "b" || suffix == "g")
+    exponent = 9;
+  else if (suffix == "t")
+    exponent = 12;
+  else if (!suffix.empty())
+    return reject(fmt::format("has an unknown suffix '{}'", suffix));
+  if (exponent != 0) {
+    // "3.3B" is read as "3.3e9", correctly rounded (3.3 * 1e9 need not be), unless the number
+    // has an exponent of its own.
+    if (number.find_first_of("eExXnN") == std::string::npos)
+      value = std::strtod(fmt::format("{}e{}", number, exponent).c_str(), nullptr);
+    else
+      value *= std::pow(10.0, exponent);
+  }
+  if (!std::isfinite(value)) return reject("is not finite");
+  if (value <= 0) return reject("is not positive");
+  return value;
+}
+
 std::vector<double> parse_budget_list(const std::vector<std::string>& items,
                                       const BudgetOptions& o) {
   if (items.empty()) throw InputError(fmt::format("{}: no budget given", o.what));

@@ -1,4 +1,4 @@
-// Compute budgets as users write them.
+// Compute budgets and counts (parameters, tokens) as users write them.
 #pragma once
 
 #include <string>
@@ -24,5 +24,11 @@ double parse_budget(std::string_view text, const BudgetOptions& options = {});
 // ends included). Returns every budget in the order given.
 std::vector<double> parse_budget_list(const std::vector<std::string>& items,
                                       const BudgetOptions& options = {});
+
+// Parses a positive count such as a parameter or token count: a number ("5e7", "3300000000")
+// or one with an SI suffix, case-insensitive: k = 1e3, M = 1e6, B or G = 1e9, T = 1e12
+// ("50M", "3.3B", "1.5T", "160m"). Zero, negative, NaN, infinite, malformed values and other
+// suffixes throw InputError "what: 'text' ... (accepted: ...)".
+double parse_count(std::string_view text, std::string_view what);
 
 }  // namespace scalelab

@@ -4,41 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 #include "plots/palette.hpp"
 
 namespace scalelab::plots {
-
-namespace {
-
-// The budget a run belongs to, by the rule documented on IsoflopOptions::Grouping. fitting
-// keeps its grouping private (it returns no membership), so it is restated here: exact
-// grouping chains runs whose C is within the relative tolerance of the group's smallest C;
-// log bins are round(log10(C)·bins_per_decade).
-std::vector<std::vector<const Observation*>> group_like_fit(const std::vector<Observation>& runs,
-                                                            const fitting::IsoflopOptions& o) {
-  std::vector<const Observation*> sorted;
-  for (const auto& r : runs) sorted.push_back(&r);
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const Observation* a, const Observation* b) { return a->flops < b->flops; });
-  std::vector<std::vector<const Observation*>> groups;
-  if (o.grouping == fitting::IsoflopOptions::Grouping::kExact) {
-    for (const Observation* r : sorted) {
-      if (groups.empty() || r->flops > groups.back().front()->flops * (1.0 + o.exact_tolerance))
-        groups.emplace_back();
-      groups.back().push_back(r);
-    }
-  } else {
-    std::map<long long, std::vector<const Observation*>> bins;
-    for (const Observation* r : sorted)
-      bins[std::llround(std::log10(r->flops) * o.bins_per_decade)].push_back(r);
-    for (auto& [k, g] : bins) groups.push_back(std::move(g));
-  }
-  return groups;
-}
-
-}  // namespace
 
 IsoflopPlotData isoflop_plot_data(const std::vector<Observation>& runs,
                                   const fitting::IsoflopResult& fit,
@@ -49,7 +18,7 @@ IsoflopPlotData isoflop_plot_data(const std::vector<Observation>& runs,
       options.grouping == fitting::IsoflopOptions::Grouping::kExact
           ? "runs grouped by planned budget"
           : fmt::format("runs grouped in compute bins of {:g} per decade", options.bins_per_decade);
-  for (const auto& group : group_like_fit(runs, options)) {
+  for (const auto& group : fitting::group_isoflop_budgets(runs, options)) {
     IsoflopBudgetData b;
     double log_c = 0;
     for (const Observation* r : group) {

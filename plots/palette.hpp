@@ -17,8 +17,6 @@ inline constexpr const char* kColorFit = "#0072B2";         // our fits
 inline constexpr const char* kColorFitAlt = "#009E73";      // a second fit of ours
 inline constexpr const char* kColorChinchilla = "#D55E00";  // Hoffmann et al. 2022
 inline constexpr const char* kColorKaplan = "#CC79A7";      // Kaplan et al. 2020
-inline constexpr const char* kColorEpoch = "#E69F00";       // Besiroglu et al. 2024
 inline constexpr const char* kColorTarget = "#D55E00";      // the predicted run
-inline constexpr const char* kColorMuted = "#999999";       // data left out of a fit
 
 }  // namespace scalelab::plots

@@ -38,9 +38,12 @@ void HyperparameterRules::validate() const {
   if (!(warmup_fraction >= 0 && warmup_fraction < 1))
     throw InputError(fmt::format(
         "hyperparameters.warmup_fraction: {} (accepted: 0 <= fraction < 1)", warmup_fraction));
-  if (!(min_lr_ratio >= 0 && min_lr_ratio <= 1))
+  if (!(final_lr_fraction >= 0 && final_lr_fraction <= 1))
     throw InputError(
-        fmt::format("hyperparameters.min_lr_ratio: {} (accepted: 0 to 1)", min_lr_ratio));
+        fmt::format("hyperparameters.final_lr_fraction: {} (accepted: 0 to 1)", final_lr_fraction));
+  if (!(cooldown_fraction >= 0 && cooldown_fraction <= 1))
+    throw InputError(
+        fmt::format("hyperparameters.cooldown_fraction: {} (accepted: 0 to 1)", cooldown_fraction));
   if (!(weight_decay >= 0 && std::isfinite(weight_decay)))
     throw InputError(
         fmt::format("hyperparameters.weight_decay: {} (accepted: >= 0)", weight_decay));
@@ -67,7 +70,9 @@ RunHyperparameters resolve_hyperparameters(const HyperparameterRules& rules, dou
   const double flops = training_flops_6nd(params, tokens);
   RunHyperparameters h;
   h.lr = rules.lr(params, flops);
-  h.min_lr = h.lr * rules.min_lr_ratio;
+  h.schedule = rules.schedule;
+  h.final_lr_fraction = rules.final_lr_fraction;
+  h.cooldown_fraction = rules.cooldown_fraction;
   double batch = rules.batch_tokens(params, flops);
   int sequences = static_cast<int>(std::max(1.0, std::round(batch / seq_len)));
   if (rules.min_steps > 0) {
@@ -107,7 +112,9 @@ void to_json(nlohmann::json& j, const HyperparameterRules& r) {
        {"batch_tokens", r.batch_tokens},
        {"warmup_fraction", r.warmup_fraction},
        {"min_steps", r.min_steps},
-       {"min_lr_ratio", r.min_lr_ratio},
+       {"schedule", trainer::schedule_name(r.schedule)},
+       {"final_lr_fraction", r.final_lr_fraction},
+       {"cooldown_fraction", r.cooldown_fraction},
        {"weight_decay", r.weight_decay},
        {"beta2", r.beta2},
        {"grad_clip", r.grad_clip},
@@ -119,7 +126,9 @@ void to_json(nlohmann::json& j, const HyperparameterRules& r) {
 
 void to_json(nlohmann::json& j, const RunHyperparameters& h) {
   j = {{"lr", h.lr},
-       {"min_lr", h.min_lr},
+       {"schedule", trainer::schedule_name(h.schedule)},
+       {"final_lr_fraction", h.final_lr_fraction},
+       {"cooldown_fraction", h.cooldown_fraction},
        {"batch_tokens", h.batch_tokens},
        {"batch_sequences", h.batch_sequences},
        {"total_steps", h.total_steps},
@@ -135,7 +144,17 @@ void to_json(nlohmann::json& j, const RunHyperparameters& h) {
 
 void from_json(const nlohmann::json& j, RunHyperparameters& h) {
   h.lr = j.at("lr").get<double>();
-  h.min_lr = j.at("min_lr").get<double>();
+  if (j.contains("schedule")) {
+    h.schedule = trainer::parse_schedule(j.at("schedule").get<std::string>(),
+                                         "run hyperparameters: schedule");
+    h.final_lr_fraction = j.at("final_lr_fraction").get<double>();
+    h.cooldown_fraction = j.at("cooldown_fraction").get<double>();
+  } else {
+    // Written before the schedule was stored: every sweep run was cosine down to min_lr.
+    h.schedule = trainer::ScheduleKind::kCosine;
+    h.final_lr_fraction = h.lr > 0 ? j.at("min_lr").get<double>() / h.lr : 0.1;
+    h.cooldown_fraction = trainer::ScheduleOptions{}.cooldown_fraction;
+  }
   h.batch_tokens = j.at("batch_tokens").get<std::int64_t>();
   h.batch_sequences = j.at("batch_sequences").get<int>();
   h.total_steps = j.at("total_steps").get<std::int64_t>();

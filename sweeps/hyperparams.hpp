@@ -16,6 +16,9 @@
 //     steps = ceil(D / batch_tokens). Hoffmann et al. 2022 (Chinchilla, §3.1 and Fig. A1) show
 //     that a cosine cycle longer than the run overestimates the loss of intermediate runs;
 //     matching the cycle to each run's D is what makes IsoFLOP profiles comparable.
+//     `schedule: wsd` (warmup-stable-decay, a 1-sqrt cooldown over the last
+//     cooldown_fraction of the steps, Hägele et al. 2024) and `constant` are the others
+//     (trainer/schedule.hpp); every run of a sweep gets the sweep's schedule.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +26,8 @@
 #include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "trainer/schedule.hpp"
 
 namespace scalelab::sweeps {
 
@@ -52,7 +57,13 @@ struct HyperparameterRules {
   // distortions of compute-optimal fits to runs with too few steps, whose loss measures the
   // step count rather than the model.
   std::int64_t min_steps = 0;
-  double min_lr_ratio = 0.1;  // cosine decays to this fraction of the peak (Chinchilla)
+  // The learning-rate schedule of every run (YAML hyperparameters.schedule).
+  trainer::ScheduleKind schedule = trainer::ScheduleKind::kCosine;
+  // Cosine and WSD decay to this fraction of the peak: 0.1 (Chinchilla decays 10x). The YAML
+  // key's older name min_lr_ratio is still read.
+  double final_lr_fraction = 0.1;
+  // WSD: the last fraction of the steps that cools down; 0.2 (Hägele et al. 2024).
+  double cooldown_fraction = 0.2;
   double weight_decay = 0.1;  // AdamW, GPT-3 / nanoGPT
   // AdamW β2. 0.95 is GPT-3's; Porian et al. 2024 find 0.99-0.999 needed at small batches
   // (a few hundred to a few thousand tokens), where 0.95 distorts the fitted optimum.
@@ -70,9 +81,11 @@ struct HyperparameterRules {
 
 // The resolved hyperparameters of one run.
 struct RunHyperparameters {
-  double lr = 0;
-  double min_lr = 0;
-  std::int64_t batch_tokens = 0;  // batch_sequences · seq_len
+  double lr = 0;  // peak
+  trainer::ScheduleKind schedule = trainer::ScheduleKind::kCosine;
+  double final_lr_fraction = 0.1;  // the floor of cosine and WSD, as a fraction of lr
+  double cooldown_fraction = 0.2;  // WSD
+  std::int64_t batch_tokens = 0;   // batch_sequences · seq_len
   int batch_sequences = 0;
   std::int64_t total_steps = 0;  // ceil(D / batch_tokens): the schedule's length
   std::int64_t warmup_steps = 0;
@@ -83,6 +96,8 @@ struct RunHyperparameters {
   double grad_clip = 0;
   std::int64_t eval_tokens = 65536;
   std::uint64_t seed = 0;
+
+  double min_lr() const { return lr * final_lr_fraction; }  // the floor in absolute terms
 };
 
 // Resolves the rules for a run of `params` parameters trained on `tokens` tokens of
@@ -91,9 +106,13 @@ RunHyperparameters resolve_hyperparameters(const HyperparameterRules& rules, dou
                                            double tokens, int seq_len);
 
 // JSON with keys lr, batch_tokens (each {of, coefficient, reference, exponent, min, max}),
-// warmup_fraction, min_steps, min_lr_ratio, weight_decay, beta2, grad_clip, evals_per_run,
-// checkpoints_per_run, eval_tokens, seed. A RunHyperparameters document stored before beta2
-// and eval_tokens existed reads with their defaults.
+// warmup_fraction, min_steps, schedule, final_lr_fraction, cooldown_fraction, weight_decay,
+// beta2, grad_clip, evals_per_run, checkpoints_per_run, eval_tokens, seed. A run's
+// hyperparameters: lr, schedule, final_lr_fraction, cooldown_fraction, batch_tokens,
+// batch_sequences, total_steps, warmup_steps, eval_every, checkpoint_every, weight_decay,
+// beta2, grad_clip, eval_tokens, seed. Reading one written before the schedule was stored
+// (keys min_lr, no schedule) gives the cosine it ran with and final_lr_fraction = min_lr / lr;
+// one stored before beta2 and eval_tokens existed reads with their defaults.
 void to_json(nlohmann::json& j, const PowerRule& rule);
 void to_json(nlohmann::json& j, const HyperparameterRules& rules);
 void to_json(nlohmann::json& j, const RunHyperparameters& h);

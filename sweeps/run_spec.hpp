@@ -41,9 +41,10 @@ void from_json(const nlohmann::json& j, RunSpec& spec);
 
 // The values a command template may use, by placeholder name (without braces): params,
 // tokens, flops, budget_flops, n_layer, d_model, n_head, head_dim, d_ff, vocab_size, seq_len,
-// arch, lr, min_lr, batch_tokens, batch_size (sequences), steps (schedule length),
-// stop_steps, warmup_steps, eval_every, checkpoint_every, weight_decay, grad_clip, seed, data,
-// run_dir, run_id, run_name, sweep, device, threads.
+// arch, lr, min_lr (lr · final_lr_fraction), schedule (cosine, wsd or constant),
+// final_lr_fraction, cooldown_fraction, batch_tokens, batch_size (sequences), steps (schedule
+// length), stop_steps, warmup_steps, eval_every, checkpoint_every, weight_decay, grad_clip, seed,
+// data, run_dir, run_id, run_name, sweep, device, threads.
 std::map<std::string, std::string> placeholders(const RunSpec& spec, const std::string& run_dir);
 
 // Replaces every {name} of `text` with its value. Throws InputError naming the first unknown

@@ -11,6 +11,7 @@
 #include "lib/budget.hpp"
 #include "lib/error.hpp"
 #include "lib/hardware.hpp"
+#include "trainer/schedule.hpp"
 
 namespace scalelab::sweeps {
 namespace {
@@ -174,16 +175,32 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& sourc
 
   if (const YAML::Node h = root["hyperparameters"]; h.IsDefined() && !h.IsNull()) {
     const std::string path = "hyperparameters";
-    r.check_keys(
-        h, path,
-        {"lr", "batch_tokens", "warmup_fraction", "min_steps", "min_lr_ratio", "weight_decay",
-         "beta2", "grad_clip", "evals_per_run", "checkpoints_per_run", "eval_tokens", "seed"});
+    r.check_keys(h, path,
+                 {"lr", "batch_tokens", "warmup_fraction", "min_steps", "schedule",
+                  "final_lr_fraction", "min_lr_ratio", "cooldown_fraction", "weight_decay", "beta2",
+                  "grad_clip", "evals_per_run", "checkpoints_per_run", "eval_tokens", "seed"});
     HyperparameterRules& hp = c.hyperparameters;
     read_power_rule(r, h["lr"], path + ".lr", hp.lr);
     read_power_rule(r, h["batch_tokens"], path + ".batch_tokens", hp.batch_tokens);
     r.get(h, "warmup_fraction", path, hp.warmup_fraction, "a number");
     r.get(h, "min_steps", path, hp.min_steps, "an integer");
-    r.get(h, "min_lr_ratio", path, hp.min_lr_ratio, "a number");
+    if (h["schedule"].IsDefined() && !h["schedule"].IsNull()) {
+      std::string kind;
+      r.get(h, "schedule", path, kind, "cosine, wsd or constant");
+      try {
+        hp.schedule = trainer::parse_schedule(kind, path + ".schedule");
+      } catch (const InputError& e) {
+        r.fail(h["schedule"], path + ".schedule", e.what());
+      }
+    }
+    // min_lr_ratio: the key's name before it matched the trainer's final_lr_fraction; sweeps
+    // saved with it still load.
+    if (h["final_lr_fraction"].IsDefined() && h["min_lr_ratio"].IsDefined())
+      r.fail(h["min_lr_ratio"], path + ".min_lr_ratio",
+             "give final_lr_fraction only (min_lr_ratio is its older name)");
+    r.get(h, "final_lr_fraction", path, hp.final_lr_fraction, "a number");
+    r.get(h, "min_lr_ratio", path, hp.final_lr_fraction, "a number");
+    r.get(h, "cooldown_fraction", path, hp.cooldown_fraction, "a number");
     r.get(h, "weight_decay", path, hp.weight_decay, "a number");
     r.get(h, "beta2", path, hp.beta2, "a number");
     r.get(h, "grad_clip", path, hp.grad_clip, "a number");

@@ -26,7 +26,9 @@
 //     batch_tokens: {of: flops, coefficient: 0.292, reference: 1, exponent: 0.3271}
 //     warmup_fraction: 0.02
 //     min_steps: 0                # batch capped so that every run takes at least this many
-//     min_lr_ratio: 0.1
+//     schedule: cosine            # cosine, wsd or constant (trainer/schedule.hpp)
+//     final_lr_fraction: 0.1      # cosine and wsd floor / peak (older name: min_lr_ratio)
+//     cooldown_fraction: 0.2      # wsd: the last fraction of the steps that cools down
 //     weight_decay: 0.1
 //     beta2: 0.95
 //     grad_clip: 1.0

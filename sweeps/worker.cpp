@@ -39,10 +39,11 @@ trainer::TrainConfig train_config_for(const RunSpec& s, const std::string& run_d
   int micro = std::min(16, s.hp.batch_sequences);
   while (micro > 1 && s.hp.batch_sequences % micro != 0) --micro;
   c.micro_batch = std::max(1, micro);
-  c.schedule.kind = trainer::ScheduleKind::kCosine;
+  c.schedule.kind = s.hp.schedule;
   c.schedule.peak_lr = s.hp.lr;
   c.schedule.warmup_steps = s.hp.warmup_steps;
-  c.schedule.final_lr_fraction = s.hp.lr > 0 ? s.hp.min_lr / s.hp.lr : 0.1;
+  c.schedule.final_lr_fraction = s.hp.final_lr_fraction;
+  c.schedule.cooldown_fraction = s.hp.cooldown_fraction;
   c.adamw.weight_decay = s.hp.weight_decay;
   c.adamw.beta2 = s.hp.beta2;
   c.eval_tokens = s.hp.eval_tokens;

@@ -16,7 +16,6 @@ struct RunStart {
   std::string description;      // model, data and device in one line
   std::int64_t first_step = 1;  // > 1 when resuming from a checkpoint
   std::int64_t total_steps = 0;
-  std::int64_t total_tokens = 0;  // tokens the run will have seen at total_steps
 };
 
 // One optimizer step. tokens: training tokens seen after this step.

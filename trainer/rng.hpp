@@ -1,5 +1,7 @@
 // A small deterministic random number generator whose whole state is one 64-bit word, so
-// that it is identical on every platform and trivially saved in a checkpoint.
+// that it is identical on every platform. Nothing saves its state: the samplers draw from a
+// fresh stream per (step, micro-batch, sequence) (derive_seed below), so a resumed run needs
+// none.
 // std::normal_distribution is implementation-defined, hence our own Box-Muller.
 #pragma once
 
@@ -30,9 +32,6 @@ class Rng {
     const double u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
   }
-
-  std::uint64_t state() const { return state_; }
-  void set_state(std::uint64_t s) { state_ = s; }
 
  private:
   std::uint64_t state_;

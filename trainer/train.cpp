@@ -168,7 +168,6 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
                                   data->description(), total, config.batch_tokens);
   start.first_step = step + 1;
   start.total_steps = stop;
-  start.total_tokens = stop * config.batch_tokens;
   sink.on_start(start);
 
   std::int64_t tokens_this_run = 0;

@@ -53,3 +53,32 @@ TEST_CASE("budget lists and log ranges") {
   CHECK_THROWS_AS(parse_budget_list({"1e17:1e19:3:4"}), InputError);
   CHECK_THROWS_AS(parse_budget_list({}), InputError);
 }
+
+TEST_CASE("counts with SI suffixes: 50M, 3.3B, 1.5T, 160m, 5e7") {
+  CHECK(parse_count("50M", "N") == 5e7);
+  CHECK(parse_count("3.3B", "D") == 3.3e9);  // correctly rounded: read as 3.3e9
+  CHECK(parse_count("2.3b", "D") == 2.3e9);
+  CHECK(parse_count("1.5T", "D") == 1.5e12);
+  CHECK(parse_count("160m", "N") == 1.6e8);
+  CHECK(parse_count("7G", "N") == 7e9);
+  CHECK(parse_count("2k", "N") == 2e3);
+  CHECK(parse_count(" 5e7 ", "N") == 5e7);
+  CHECK(parse_count("1e3k", "N") == 1e6);
+  auto error_of = [](const char* text) {
+    try {
+      parse_count(text, "N");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error_of("0") ==
+        "N: '0' is not positive (accepted: a positive number, optionally with k, M, B or T, "
+        "e.g. 50M, 3.3B, 5e7)");
+  CHECK(error_of("-1M").find("is not positive") != std::string::npos);
+  CHECK(error_of("abc").find("N: 'abc' is not a number") == 0);
+  CHECK(error_of("").find("is empty") != std::string::npos);
+  CHECK(error_of("5Q").find("unknown suffix 'q'") != std::string::npos);
+  CHECK(error_of("nan").find("not finite") != std::string::npos);
+  CHECK(error_of("infM").find("not finite") != std::string::npos);
+}

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/error.hpp"
+#include "lib/output.hpp"
 #include "sweeps/hyperparams.hpp"
 #include "sweeps/plan.hpp"
 #include "sweeps/run_spec.hpp"
@@ -29,7 +30,45 @@ TEST_CASE("published defaults: lr ~ N^-1/3 anchored at GPT-3 Small, batch = 0.29
   // Tiny models: the lr is clamped to the rule's maximum.
   h = resolve_hyperparameters(rules, 1e3, 2e4, 32);
   CHECK(h.lr == 1e-2);
-  CHECK(h.min_lr == doctest::Approx(1e-3));
+  CHECK(h.min_lr() == doctest::Approx(1e-3));
+  CHECK(h.schedule == trainer::ScheduleKind::kCosine);
+  CHECK(h.final_lr_fraction == 0.1);
+}
+
+TEST_CASE("the rules' schedule reaches every run, and old run records read as the cosine") {
+  sweeps::HyperparameterRules rules;
+  rules.schedule = trainer::ScheduleKind::kWsd;
+  rules.final_lr_fraction = 0.05;
+  rules.cooldown_fraction = 0.3;
+  const auto h = resolve_hyperparameters(rules, 3e4, 5e5, 256);
+  CHECK(h.schedule == trainer::ScheduleKind::kWsd);
+  CHECK(h.final_lr_fraction == 0.05);
+  CHECK(h.cooldown_fraction == 0.3);
+  CHECK(h.min_lr() == doctest::Approx(0.05 * h.lr).epsilon(1e-15));
+  const nlohmann::json j = h;
+  CHECK(j["schedule"] == "wsd");
+  const auto back = j.get<sweeps::RunHyperparameters>();
+  CHECK(back.schedule == trainer::ScheduleKind::kWsd);
+  CHECK(back.final_lr_fraction == 0.05);
+  CHECK(back.cooldown_fraction == 0.3);
+  CHECK(nlohmann::json(rules)["schedule"] == "wsd");
+  // A run.json written before the schedule was stored: min_lr, no schedule.
+  nlohmann::json old = j;
+  old.erase("schedule");
+  old.erase("final_lr_fraction");
+  old.erase("cooldown_fraction");
+  old["min_lr"] = 0.1 * h.lr;
+  const auto legacy = old.get<sweeps::RunHyperparameters>();
+  CHECK(legacy.schedule == trainer::ScheduleKind::kCosine);
+  CHECK(legacy.final_lr_fraction == doctest::Approx(0.1).epsilon(1e-15));
+  // Out of range fractions are rejected by name.
+  rules.cooldown_fraction = 1.5;
+  CHECK_THROWS_WITH_AS(rules.validate(), doctest::Contains("hyperparameters.cooldown_fraction"),
+                       InputError);
+  rules = {};
+  rules.final_lr_fraction = -0.1;
+  CHECK_THROWS_WITH_AS(rules.validate(), doctest::Contains("hyperparameters.final_lr_fraction"),
+                       InputError);
 }
 
 TEST_CASE("the schedule covers exactly the run's own D") {
@@ -75,6 +114,9 @@ TEST_CASE("command templates: placeholders, literal braces, unknown names") {
   const auto values = sweeps::placeholders(spec, "/runs/x");
   CHECK(sweeps::expand_template("t --n {params} --steps {steps} --out {run_dir} {{x}}", values) ==
         "t --n 30000 --steps " + std::to_string(spec.hp.total_steps) + " --out /runs/x {x}");
+  CHECK(sweeps::expand_template("{schedule} {final_lr_fraction} {cooldown_fraction}", values) ==
+        "cosine 0.1 0.2");
+  CHECK(values.at("min_lr") == format_exact(spec.hp.lr * 0.1));
   CHECK_THROWS_WITH_AS(sweeps::expand_template("t --x {nope}", values),
                        doctest::Contains("unknown placeholder {nope}"), InputError);
   CHECK_THROWS_WITH_AS(sweeps::expand_template("t --x {lr", values), doctest::Contains("unclosed"),

@@ -11,6 +11,7 @@
 
 #include "lib/error.hpp"
 #include "sweeps/run_curve.hpp"
+#include "sweeps/worker.hpp"
 #include "trainer/schedule.hpp"
 
 using namespace scalelab;
@@ -96,4 +97,29 @@ TEST_CASE("fit_window and final_loss") {
   CHECK(*sweeps::final_loss(pts, 500) == doctest::Approx(2.05));
   CHECK_FALSE(sweeps::final_loss(pts, 600));  // not finished
   CHECK_FALSE(sweeps::final_loss({}, 10));
+}
+
+TEST_CASE("train_config_for: a sweep run trains with its spec's schedule (cosine, wsd, constant)") {
+  sweeps::HyperparameterRules rules;
+  rules.schedule = trainer::ScheduleKind::kWsd;
+  rules.final_lr_fraction = 0.05;
+  rules.cooldown_fraction = 0.3;
+  sweeps::RunSpec spec;
+  spec.params = 3e4;
+  spec.tokens = 5e5;
+  spec.hp = sweeps::resolve_hyperparameters(rules, 3e4, 5e5, 256);
+  spec.stop_steps = spec.hp.total_steps;
+  trainer::TrainConfig c = sweeps::train_config_for(spec, "/tmp/unused");
+  CHECK(c.schedule.kind == trainer::ScheduleKind::kWsd);
+  CHECK(c.schedule.peak_lr == spec.hp.lr);
+  CHECK(c.schedule.final_lr_fraction == 0.05);
+  CHECK(c.schedule.cooldown_fraction == 0.3);
+  CHECK(c.schedule.warmup_steps == spec.hp.warmup_steps);
+  // The curve reader plans the same schedule the trainer follows (extrapolation of WSD runs).
+  const sweeps::RunCurve curve = sweeps::run_curve({train_row(1, 4.0)}, c, "wsd run");
+  const auto planned = trainer::planned_learning_rates(c.resolved_schedule(), c.total_steps());
+  for (std::int64_t s = 1; s <= c.total_steps(); ++s) CHECK(curve.schedule.at(s) == planned[s - 1]);
+  spec.hp.schedule = trainer::ScheduleKind::kConstant;
+  CHECK(sweeps::train_config_for(spec, "/tmp/unused").schedule.kind ==
+        trainer::ScheduleKind::kConstant);
 }

@@ -31,6 +31,9 @@ hyperparameters:
   lr: {of: params, coefficient: 1.0e-3, reference: 1.0e5, exponent: -0.5, max: 0.05}
   batch_tokens: {of: flops, coefficient: 0.3, exponent: 0.3}
   warmup_fraction: 0.05
+  schedule: wsd
+  final_lr_fraction: 0.02
+  cooldown_fraction: 0.25
   seed: 7
 divergence: {spike_ratio: 3, min_steps: 5}
 backend:
@@ -60,6 +63,9 @@ backend:
   CHECK(c.hyperparameters.batch_tokens.of == "flops");
   CHECK(c.hyperparameters.warmup_fraction == 0.05);
   CHECK(c.hyperparameters.seed == 7);
+  CHECK(c.hyperparameters.schedule == trainer::ScheduleKind::kWsd);
+  CHECK(c.hyperparameters.final_lr_fraction == 0.02);
+  CHECK(c.hyperparameters.cooldown_fraction == 0.25);
   CHECK(c.divergence.spike_ratio == 3);
   CHECK(c.backend.kind == "slurm");
   CHECK(c.backend.retries == 4);
@@ -70,6 +76,11 @@ backend:
   CHECK(c.backend.slurm.max_concurrent == 8);
   REQUIRE(c.backend.slurm.extra_args.size() == 1);
   // Defaults where the file says nothing.
+  CHECK(parse_sweep_config("budgets: 1e15\n", "x").hyperparameters.schedule ==
+        trainer::ScheduleKind::kCosine);
+  // min_lr_ratio, final_lr_fraction's older name, still loads (saved sweeps keep their YAML).
+  CHECK(parse_sweep_config("hyperparameters: {min_lr_ratio: 0.03}\n", "x")
+            .hyperparameters.final_lr_fraction == 0.03);
   CHECK(parse_sweep_config("budgets: 1e15\n", "x").hyperparameters.lr.exponent ==
         doctest::Approx(-1.0 / 3.0));
 }
@@ -92,4 +103,12 @@ TEST_CASE("unknown keys and wrong types name the file, the line and the key") {
   CHECK(error_of("backend: {kind: command}\n").find("backend.command") != std::string::npos);
   CHECK(error_of("hyperparameters: {lr: {of: tokens}}\n").find("hyperparameters.lr") !=
         std::string::npos);
+  CHECK(error_of("budgets: 1e15\nhyperparameters:\n  schedule: linear\n") ==
+        "sweep.yaml:3: key 'hyperparameters.schedule': hyperparameters.schedule: unknown "
+        "schedule 'linear' (accepted: cosine, wsd, constant)");
+  CHECK(error_of("hyperparameters:\n  final_lr_fraction: 0.1\n  min_lr_ratio: 0.1\n")
+            .find("sweep.yaml:3: key 'hyperparameters.min_lr_ratio': give final_lr_fraction "
+                  "only") == 0);
+  CHECK(error_of("hyperparameters: {cooldown_fraction: 2}\n")
+            .find("hyperparameters.cooldown_fraction: 2 (accepted: 0 to 1)") != std::string::npos);
 }

@@ -186,7 +186,9 @@ TEST_CASE("local backend: early-stop mode trains half of each run and stores an 
   CHECK(db::count_metrics(d, run["run_id"].get<std::int64_t>()) == stop);
   // The schedule still spans the whole run: the last logged lr is above the cosine's floor.
   const auto metrics = db::list_metrics(d, run["run_id"].get<std::int64_t>());
-  CHECK(*metrics.back().lr > 1.5 * launch["hyperparameters"]["min_lr"].get<double>());
+  const double floor = launch["hyperparameters"]["lr"].get<double>() *
+                       launch["hyperparameters"]["final_lr_fraction"].get<double>();
+  CHECK(*metrics.back().lr > 1.5 * floor);
   REQUIRE(run["extrapolation"].is_object());
   CHECK(run["extrapolation"]["final_step"] == total);
   CHECK(run["extrapolation"]["model"] == "lr-aware");
@@ -194,4 +196,34 @@ TEST_CASE("local backend: early-stop mode trains half of each run and stores an 
   CHECK(std::isfinite(loss));
   CHECK(loss > 0);
   CHECK(loss < std::log(32.0));
+}
+
+TEST_CASE("local backend: the sweep's schedule (wsd) is the one its runs train with") {
+  const std::string dir = temp_dir("local_wsd");
+  {
+    std::ofstream yaml(dir + "/sweep.yaml");
+    yaml << "budgets: 3e8\ngrid: 1\nseq_len: 32\nvocab_size: 32\ndata: synthetic\n"
+            "hyperparameters:\n  schedule: wsd\n  final_lr_fraction: 0.05\n"
+            "  cooldown_fraction: 0.5\n";
+  }
+  cli(dir, "plan --config sweep.yaml --save s --format csv");
+  cli(dir, "sweep run s --threads 1");
+  const auto runs = runs_of(dir, "s");
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].status == db::RunStatus::kDone);
+  const auto hp = nlohmann::json::parse(runs[0].config_json)["launch"]["hyperparameters"];
+  CHECK(hp["schedule"] == "wsd");
+  const double peak = hp["lr"].get<double>();
+  const std::int64_t total = hp["total_steps"], warmup = hp["warmup_steps"];
+  REQUIRE(total >= 8);
+  db::Database d = db::open_database(dir + "/scalelab.db");
+  const auto metrics = db::list_metrics(d, runs[0].id);
+  REQUIRE(static_cast<std::int64_t>(metrics.size()) == total);
+  // Stable at the peak from the end of warmup to the cooldown (the last half), then down to
+  // 5% of it: a cosine would have left the peak right after warmup.
+  const std::int64_t cooldown_start = total - std::llround(0.5 * static_cast<double>(total));
+  for (const auto& m : metrics)
+    if (m.step >= warmup && m.step <= cooldown_start)
+      CHECK(*m.lr == doctest::Approx(peak).epsilon(1e-12));
+  CHECK(*metrics.back().lr == doctest::Approx(0.05 * peak).epsilon(1e-9));
 }

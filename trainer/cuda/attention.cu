@@ -8,7 +8,7 @@
 // kRowsPerWarp of them; the 32 lanes of a warp take the 32 keys (queries) of the current
 // tile for the dot products, then each lane owns the output channels lane, lane + 32, ...
 // (hd <= 128, so at most 4 per lane) for the weighted sums. fp32 on CUDA cores: correct and
-// fused, not yet tensor-core fast (see the notes in cuda_backend.cu). Backward is two
+// fused, not yet tensor-core fast (see the notes in cuda_backend.cpp). Backward is two
 // kernels, dq over query rows and dk|dv over key rows, so every output has one writer and
 // no atomics are needed: deterministic.
 #include <cmath>

@@ -1,6 +1,6 @@
 // Owning device allocations. Out-of-memory is not a bare cudaErrorMemoryAllocation: the
 // allocator is told what the memory is for, and the backend checks its whole plan against
-// the free memory before allocating (cuda_backend.cu), so the user sees which shape needed
+// the free memory before allocating (cuda_backend.cpp), so the user sees which shape needed
 // how many bytes.
 #pragma once
 

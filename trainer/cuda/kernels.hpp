@@ -2,7 +2,7 @@
 // trainer/cpu/layers.hpp (named in its comment) and is tested against it in
 // tests/trainer_cuda/kernels_test.cpp.
 //
-// Precision scheme (see cuda_backend.cu): the residual stream, every GEMM output and every
+// Precision scheme (see cuda_backend.cpp): the residual stream, every GEMM output and every
 // saved activation that feeds an elementwise kernel is fp32; tensors that are only ever a
 // GEMM operand (normalised activations, attention output, MLP activation, gradients going
 // into a GEMM) are bf16. All arithmetic inside the kernels is fp32 (reductions of losses and
