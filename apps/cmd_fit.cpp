@@ -13,7 +13,7 @@
 #include "db/schema.hpp"
 #include "lib/csv.hpp"
 #include "lib/error.hpp"
-#include "study/sweep_study_input.hpp"
+#include "study/run_set.hpp"
 
 namespace scalelab::apps {
 
@@ -140,14 +140,16 @@ int run_fit(const Args& args) {
     o.source = p.get<std::string>("csv");
     return fit_and_report(read_observations_csv(o.source), o);
   }
-  study::StudyInput input = study::sweep_study_input(o.db_path, p.get<std::string>("sweep"));
-  o.source = input.source;
+  const study::RunSet runs = study::read_sweep_runs(o.db_path, p.get<std::string>("sweep"));
+  o.source = runs.source;
+  const study::ParamCount count = runs.planned_count.value_or(study::ParamCount::kTotal);
   if (r.law == "envelope") {
-    if (input.curves.empty())
+    const std::vector<Observation> curves = runs.curve_observations(count);
+    if (curves.empty())
       throw InputError(fmt::format("{}: no logged training curves for the envelope", o.source));
-    return fit_and_report(input.curves, o);
+    return fit_and_report(curves, o);
   }
-  return fit_and_report(input.runs, o);
+  return fit_and_report(runs.fit_observations(count), o);
 }
 
 }  // namespace scalelab::apps

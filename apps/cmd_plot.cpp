@@ -8,8 +8,10 @@
 #include "apps/cli.hpp"
 #include "apps/study_options.hpp"
 #include "lib/error.hpp"
+#include "study/figures.hpp"
+#include "study/run_set.hpp"
 #include "study/study.hpp"
-#include "study/sweep_study_input.hpp"
+#include "study/summary.hpp"
 
 namespace scalelab::apps {
 
@@ -58,12 +60,12 @@ int run_plot(const Args& args) {
   study::StudyOptions o = study_options(p);
   if (p.has("kind")) o.kinds = parse_kinds(p.get<std::vector<std::string>>("kind"));
   if (p.has("sweep") == p.has("csv")) throw InputError("give either a sweep name or --csv FILE");
-  study::StudyInput input;
+  study::RunSet input;
   if (p.has("csv")) {
     const std::string csv = p.get<std::string>("csv");
-    input = study::study_input_from_observations(read_observations_csv(csv), csv);
+    input = study::run_set_from_observations(read_observations_csv(csv), csv);
   } else {
-    input = study::sweep_study_input(p.db_path(), p.get<std::string>("sweep"));
+    input = study::read_sweep_runs(p.db_path(), p.get<std::string>("sweep"));
   }
   study::Study study = study::run_study(std::move(input), o);
   const auto figures = study::draw_study_figures(study, p.get<std::string>("out"));

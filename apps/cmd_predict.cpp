@@ -99,8 +99,7 @@ int run_predict(const Args& args) {
     doc["note"] = "published point estimate: no intervals (fit data and use --fit ID for them)";
     if (pub.chinchilla) {
       law = &fitting::find_law("chinchilla");
-      const ChinchillaLaw& c = *pub.chinchilla;
-      x = {std::log(c.A), std::log(c.B), std::log(c.E), c.alpha, c.beta};
+      x = fitting::chinchilla_parameters(*pub.chinchilla);
     } else {
       kaplan = *pub.kaplan;
     }

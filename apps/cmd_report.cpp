@@ -9,8 +9,11 @@
 #include "apps/cli.hpp"
 #include "apps/study_options.hpp"
 #include "lib/error.hpp"
+#include "study/figures.hpp"
+#include "study/report.hpp"
+#include "study/run_set.hpp"
 #include "study/study.hpp"
-#include "study/sweep_study_input.hpp"
+#include "study/summary.hpp"
 
 namespace scalelab::apps {
 
@@ -41,12 +44,12 @@ int run_report(const Args& args) {
   if (p.has("sweep") == p.has("csv")) throw InputError("give either a sweep name or --csv FILE");
   const study::StudyOptions o = study_options(p);
 
-  study::StudyInput input;
+  study::RunSet input;
   if (p.has("csv")) {
     const std::string csv = p.get<std::string>("csv");
-    input = study::study_input_from_observations(read_observations_csv(csv), csv);
+    input = study::run_set_from_observations(read_observations_csv(csv), csv);
   } else {
-    input = study::sweep_study_input(p.db_path(), p.get<std::string>("sweep"));
+    input = study::read_sweep_runs(p.db_path(), p.get<std::string>("sweep"));
   }
   input.commands.push_back(fmt::format("scalelab report {}", fmt::join(args, " ")));
   const fs::path figures_dir = p.has("figures")

@@ -34,6 +34,13 @@ LossPrediction predict_loss(const LawSpec& law, const std::vector<double>& x,
                             const std::vector<std::vector<double>>& samples, double level,
                             double params, double tokens, double unique_tokens = 0);
 
+// The loss a law predicts at a training budget of C FLOPs: L(C) for a law of C alone
+// (power-c), the compute-optimal L(N_opt, D_opt) of C = 6ND for a law of N and D (the loss of
+// predict_allocation). Throws InputError for power-n and power-d, which do not see C.
+LossPrediction predict_loss_at_budget(const LawSpec& law, const std::vector<double>& x,
+                                      const std::vector<std::vector<double>>& samples, double level,
+                                      double flops);
+
 // Throws InputError for a law that does not depend on both N and D.
 AllocationPrediction predict_allocation(const LawSpec& law, const std::vector<double>& x,
                                         const std::vector<std::vector<double>>& samples,

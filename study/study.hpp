@@ -1,58 +1,26 @@
-// A scaling-law study of a set of runs, shared by `scalelab plot`, `scalelab report` and
-// `scalelab demo`: every fit the data allows (Approach 3 with bootstrap intervals, IsoFLOP
-// profiles, the lower envelope of training curves, L(C) through the IsoFLOP minima,
-// learning-curve extrapolation of runs stopped early, hold-out validation), the prediction at a
-// target budget, then the figures (plots/) and the HTML report. Fits come from fitting/,
-// figures from plots/; this file only wires them. Where the data does not allow a fit, the
+// A scaling-law study of a set of runs, shared by `scalelab plot`, `scalelab report`, `scalelab
+// fit SWEEP` and `scalelab demo`: every fit the data allows (Approach 3 with bootstrap
+// intervals, IsoFLOP profiles, the lower envelope of training curves, L(C) through the IsoFLOP
+// minima, hold-out validation) on the numbers a RunSet (study/run_set.hpp) says each run
+// contributes, and the prediction at a target budget. Where the data does not allow a fit, the
 // study records why and goes on (unless that fit's figure was asked for by name).
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "fitting/envelope.hpp"
 #include "fitting/fit_report.hpp"
 #include "fitting/isoflop.hpp"
-#include "fitting/learning_curve.hpp"
+#include "fitting/prediction.hpp"
 #include "fitting/validate.hpp"
 #include "lib/observation.hpp"
-#include "plots/gnuplot.hpp"
-#include "plots/report.hpp"
+#include "study/run_set.hpp"
 
 namespace scalelab::study {
-
-// A row of the report's run table (from a sweep in the database, or from the observations).
-struct StudyRunRow {
-  std::string name;
-  std::string status;
-  double params = 0, tokens = 0, flops = 0;
-  std::optional<double> loss;
-  std::optional<double> budget;  // the planned budget C of its IsoFLOP profile
-};
-
-struct StudyInput {
-  std::string source;               // "FILE.csv" or "sweep NAME in DB", for titles
-  std::vector<Observation> runs;    // one per finished run: the fits' input
-  std::vector<Observation> curves;  // training-curve points (run_id and step set); may be empty
-  // Planned D of runs stopped before it (run_key → tokens): their curves are extrapolated.
-  std::map<std::string, double> planned_tokens;
-  bool planned_budgets = false;        // IsoFLOP groups by exact budget (else log-spaced bins)
-  nlohmann::json plan;                 // the sweep's plan options (plan_options_to_json), or null
-  std::vector<StudyRunRow> run_table;  // empty: built from `runs`
-  std::vector<std::string> commands;   // commands that reproduce the data and the report
-};
-
-// Splits observations as read from a CSV: rows with a step are curve points; per run (run_key)
-// the point with the largest step is its final loss; rows without a step are runs.
-StudyInput study_input_from_observations(const std::vector<Observation>& observations,
-                                         const std::string& source);
 
 // Figure kinds, as `--kind` names them.
 inline const std::vector<std::string> kFigureKinds = {"isoflop", "frontier", "parity", "curves",
@@ -68,15 +36,31 @@ struct StudyOptions {
   // Budget at which to predict the compute-optimal loss and N_opt, D_opt; unset: 10× the
   // largest C of the data.
   std::optional<double> target_budget;
-  // The observed loss of a run trained at the target (the demo's check), if any.
-  std::optional<double> target_observed;
+  // The N the fits take; unset: the one the sweep's plan allocated with, else total.
+  std::optional<ParamCount> param_count;
   std::set<std::string> kinds;  // figure kinds to draw; empty: every kind the data allows
   bool validate = true;         // hold out the largest budget and predict it
 };
 
+// A run trained after the study at the study's predicted (N, D), against its prediction: the
+// one definition of "predicted against observed" that the report and the demo print.
+struct TargetCheck {
+  std::string run;                // its name
+  double params = 0, tokens = 0;  // N (under the study's count) and D it trained
+  double flops = 0;               // its C
+  std::string method;             // the law that predicted it ("Approach 3", ...)
+  fitting::Estimate predicted;    // the loss predicted at that (N, D)
+  double observed = 0;            // its loss (the kind the fits take)
+  double relative_error = 0;      // (predicted − observed) / observed
+  bool inside = false;            // observed within the predicted interval
+};
+
 struct Study {
-  StudyInput input;
+  RunSet runs;
   StudyOptions options;
+  ParamCount param_count = ParamCount::kTotal;  // the N of every fit
+  std::vector<Observation> observations;        // what the fits take: one per fitted run
+  std::vector<Observation> curves;              // training-curve points (may be empty)
   double target_budget = 0;
   std::optional<fitting::ParametricOutcome> chinchilla;  // Approach 3
   fitting::FitRequest chinchilla_request;
@@ -88,24 +72,28 @@ struct Study {
   fitting::FitRequest loss_compute_request;
   std::optional<fitting::Estimate> loss_compute_target;  // L(C) at target_budget
   std::optional<fitting::ValidationResult> validation;
-  std::map<std::string, fitting::CurveFit> extrapolations;  // run_key → fit of its curve
-  std::vector<std::string> notes;                           // fits the data did not allow, and why
+  std::optional<TargetCheck> target_check;  // set by check_target
+  std::string target_problem;      // set where no law could predict the target (prediction_problem)
+  std::vector<std::string> notes;  // fits the data did not allow, and why
+  std::vector<std::string> commands;  // commands that reproduce the data and the report
 };
 
 // Runs every fit. Throws InputError when the data allows none, or when a kind asked for by
-// name needs a fit that failed.
-Study run_study(StudyInput input, const StudyOptions& options);
+// name cannot be drawn for want of its fit.
+Study run_study(RunSet runs, const StudyOptions& options);
 
-// Draws the figures of `study` into `dir` (data, scripts, PNG and SVG). Kinds without the fits
-// they need are skipped (noted in study.notes) unless asked for by name.
-std::vector<plots::RenderedFigure> draw_study_figures(Study& study,
-                                                      const std::filesystem::path& dir);
+// Why Approach 3 cannot be used to allocate or predict: missing, a parameter not finite or at
+// a bound, no finite allocation at the target budget. Empty when it can.
+std::string approach3_problem(const Study& study);
 
-// The report's content.
-plots::ReportData study_report(const Study& study,
-                               const std::vector<plots::RenderedFigure>& figures);
+// Why no law can predict a run's loss: Approach 3 cannot be used (approach3_problem) and
+// there is no L(C) fit. Empty when check_target can predict.
+std::string prediction_problem(const Study& study);
 
-// Prints the study's headline numbers (fits and the prediction) as plain lines.
-void print_study_summary(std::ostream& out, const Study& study);
+// Predicted against observed for `run`, trained after the study: Approach 3's loss at the
+// run's own (N, D) with the bootstrap interval; where Approach 3 cannot be used, L(C) through
+// the IsoFLOP minima at the run's C (method says which). Throws InputError when neither exists
+// or the run has no fitted loss.
+TargetCheck check_target(const Study& study, const StudyRun& run);
 
 }  // namespace scalelab::study

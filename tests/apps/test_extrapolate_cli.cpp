@@ -212,7 +212,7 @@ TEST_CASE("extrapolate --sweep --run: an early-stopped sweep run from the databa
       "plan --budget 3e9 --grid 1 --seq-len 32 --vocab 32 --data synthetic --save e --format csv",
       dir);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  r = run_cli("sweep run e --threads 1 --train-fraction 0.5", dir);
+  r = run_cli("sweep run e --threads 1 --train-fraction 0.5 --reference-runs 0", dir);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const json runs = json::parse(run_cli("runs export e --format json", dir).out);
   REQUIRE(runs.size() == 1);
