@@ -135,7 +135,7 @@ TEST_CASE("extrapolate: a finished run's final loss from 20% and 30% of its curv
                     "points,final_step,",
                     0) == 0);
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 4);
-  CHECK(r.out.find(",power-law,false,,,87,") != std::string::npos);
+  CHECK(r.out.find(",power-law,true,,,87,") != std::string::npos);
   r = run_cli("extrapolate '" + run + "' --fraction 0.3 --model power-law --bootstrap 0");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out.find("293 of 293 planned steps logged") != std::string::npos);
