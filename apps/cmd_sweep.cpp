@@ -92,7 +92,11 @@ int run_sweep_command(const Args& args) {
       "runs-dir", po::value<std::string>(),
       "run folders: DIR/SWEEP/RUN (default: scalelab-runs beside the database)")(
       "train-fraction", po::value<double>(),
-      "early-stop mode: train each run to this fraction of its steps (schedule planned for all)")(
+      "early-stop mode: train each run to this fraction of its steps (schedule planned for "
+      "all); the --reference-runs smallest runs of each budget train to the end first and are "
+      "fitted jointly with the others' curves (sweeps/early_stop_plan.hpp)")(
+      "reference-runs", po::value<int>()->default_value(1),
+      "early-stop mode: runs per budget trained to the end as references (0: none)")(
       "command", po::value<std::string>(), "command backend: the command template")(
       "partition", po::value<std::string>(), "slurm: partition")(
       "time-limit", po::value<std::string>(), "slurm: time limit per task, e.g. 04:00:00")(
@@ -170,6 +174,9 @@ int run_sweep_command(const Args& args) {
   o.retries = b.retries;
   o.runs_dir = b.runs_dir.value_or(sweeps::default_runs_dir(p.db_path()));
   o.train_fraction = b.train_fraction;
+  o.reference_runs = p.get<int>("reference-runs");
+  if (o.reference_runs < 0)
+    throw InputError(fmt::format("--reference-runs: {} (accepted: >= 0)", o.reference_runs));
   o.rules = config.hyperparameters;
   o.divergence = config.divergence;
   o.poll_seconds = poll;

@@ -130,13 +130,14 @@ int run_train(const Args& args) {
       "micro-batch", po::value<int>()->default_value(16),
       "sequences per forward pass (gradient accumulation fills the step)")(
       "lr", po::value<double>()->default_value(1e-3), "peak learning rate")(
-      "schedule", po::value<std::string>()->default_value("cosine"), "cosine | wsd | constant")(
+      "schedule", po::value<std::string>()->default_value("cosine"),
+      "cosine | wsd | constant | linear")(
       "warmup-steps", po::value<std::int64_t>()->default_value(-1),
       "linear warmup steps (-1: --warmup-fraction of the steps)")(
       "warmup-fraction", po::value<double>()->default_value(0.05),
-      "warmup share when --warmup-steps is -1")("final-lr-fraction",
-                                                po::value<double>()->default_value(0.1),
-                                                "floor of cosine and WSD, as a fraction of --lr")(
+      "warmup share when --warmup-steps is -1")(
+      "final-lr-fraction", po::value<double>()->default_value(0.1),
+      "floor of cosine, WSD and linear, as a fraction of --lr")(
       "cooldown-fraction", po::value<double>()->default_value(0.2),
       "WSD: share of steps in the 1-sqrt cooldown")(
       "beta1", po::value<double>()->default_value(0.9), "AdamW β1")(

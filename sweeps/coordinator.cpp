@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "db/metrics_store.hpp"
@@ -52,6 +53,12 @@ class Coordinator {
     recover_interrupted();
     for (const auto& [id, r] : runs_)
       if (r.status == RunStatus::kPending) pending_.push_back(id);
+    if (o_.train_fraction < 1.0) {
+      std::vector<db::RunRecord> all;
+      for (const auto& [id, r] : runs_) all.push_back(r);
+      references_ = reference_run_ids(all, o_.reference_runs);
+      launch_references_first(pending_, references_);
+    }
     if (pending_.empty() && active_.empty())
       view_.event(fmt::format("sweep {}: no pending runs", sweep_.name));
     // Whatever happens below, no run of ours keeps training unsupervised.
@@ -98,7 +105,15 @@ class Coordinator {
   }
 
   RunSpec spec_of(const db::RunRecord& r, const fs::path& dir) const {
-    return launch_spec(r, sweep_.name, dir, LaunchSpecOptions{o_.rules, o_.train_fraction});
+    LaunchSpecOptions o{o_.rules, o_.train_fraction};
+    o.reference = references_.count(r.id) > 0;
+    // The references of the run's budget (same budget_flops).
+    for (std::int64_t id : references_) {
+      const db::RunRecord& ref = runs_.at(id);
+      if (ref.budget_flops.value_or(0.0) == r.budget_flops.value_or(0.0))
+        o.reference_dirs.push_back(run_dir(ref).string());
+    }
+    return launch_spec(r, sweep_.name, dir, o);
   }
 
   // Runs left `running` by a coordinator that died: re-attached where the backend can (Slurm
@@ -271,6 +286,7 @@ class Coordinator {
   ProgressTracker progress_;
   std::map<std::int64_t, db::RunRecord> runs_;
   std::deque<std::int64_t> pending_;
+  std::set<std::int64_t> references_;  // early-stop mode: the runs trained to the end
   std::map<std::int64_t, RunMonitor> active_;
   int launched_ = 0;
 };

@@ -27,6 +27,7 @@
 #include "db/sqlite.hpp"
 #include "sweeps/dispatch.hpp"
 #include "sweeps/divergence.hpp"
+#include "sweeps/early_stop_plan.hpp"
 #include "sweeps/hyperparams.hpp"
 #include "sweeps/progress_view.hpp"
 
@@ -39,6 +40,9 @@ struct CoordinatorOptions {
   int retries = 2;            // crashed attempts of a run retried (from its checkpoint)
   std::string runs_dir;       // run folders: RUNS_DIR/SWEEP/RUN_NAME (required)
   double train_fraction = 1;  // early-stop mode: train to this fraction of each run's steps
+  // Early-stop mode: per budget, this many runs (the smallest) train to the end, launch
+  // first and serve as references of the budget's other runs (sweeps/early_stop_plan.hpp).
+  int reference_runs = kDefaultReferenceRuns;
   HyperparameterRules rules;  // for runs launched the first time
   DivergenceOptions divergence;
   double poll_seconds = 0.2;  // how often metrics are ingested and processes checked

@@ -42,7 +42,8 @@ RunSpec launch_spec(const db::RunRecord& r, const std::string& sweep,
   s.data = config.value("data", std::string("kjv"));
   s.hp = resolve_hyperparameters(o.rules, r.params, r.tokens, s.shape.seq_len);
   s.stop_steps = s.hp.total_steps;
-  if (o.train_fraction < 1.0)
+  if (o.train_fraction < 1.0 && !o.reference) s.reference_dirs = o.reference_dirs;
+  if (o.train_fraction < 1.0 && !o.reference)
     s.stop_steps = std::clamp<std::int64_t>(
         static_cast<std::int64_t>(std::ceil(o.train_fraction * s.hp.total_steps)), 1,
         s.hp.total_steps);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "db/sweep_store.hpp"
 #include "sweeps/hyperparams.hpp"
@@ -16,6 +17,11 @@ struct LaunchSpecOptions {
   HyperparameterRules rules;  // for runs launched the first time
   // Early-stop mode: train to this fraction of each run's steps (ceil, at least 1 step).
   double train_fraction = 1;
+  // Early-stop mode: this run is a reference (sweeps/early_stop_plan.hpp) and trains to the
+  // end; else it stops at train_fraction and its worker fits `reference_dirs` (the runs
+  // directories of its budget's references) jointly with its curve.
+  bool reference = false;
+  std::vector<std::string> reference_dirs;
 };
 
 // Throws InputError naming the run when its config has no model shape (an imported run).

@@ -39,16 +39,9 @@ bool check_loss(const std::optional<double>& loss, const char* what, std::int64_
 
 }  // namespace
 
-RunCurve run_curve(const std::vector<db::MetricRow>& rows, const trainer::TrainConfig& config,
-                   const std::string& source) {
-  const std::int64_t total = config.total_steps();
-  const trainer::ScheduleOptions schedule = config.resolved_schedule();
-  trainer::validate(schedule, total);
-  RunCurve curve{{},
-                 {},
-                 total,
-                 schedule.warmup_steps,
-                 fitting::LrSchedule(trainer::planned_learning_rates(schedule, total))};
+RunCurve curve_from_rows(const std::vector<db::MetricRow>& rows, fitting::LrSchedule schedule,
+                         std::int64_t warmup_steps, const std::string& source) {
+  RunCurve curve{{}, {}, schedule.total_steps(), warmup_steps, std::move(schedule), {}};
   std::map<std::int64_t, double> train, eval;
   for (const db::MetricRow& r : rows) {
     if (r.step <= 0) continue;  // step 0: before any update
@@ -57,6 +50,18 @@ RunCurve run_curve(const std::vector<db::MetricRow>& rows, const trainer::TrainC
   }
   curve.train = to_points(train);
   curve.eval = to_points(eval);
+  return curve;
+}
+
+RunCurve run_curve(const std::vector<db::MetricRow>& rows, const trainer::TrainConfig& config,
+                   const std::string& source) {
+  const std::int64_t total = config.total_steps();
+  const trainer::ScheduleOptions schedule = config.resolved_schedule();
+  trainer::validate(schedule, total);
+  RunCurve curve =
+      curve_from_rows(rows, fitting::LrSchedule(trainer::planned_learning_rates(schedule, total)),
+                      schedule.warmup_steps, source);
+  if (config.batch_tokens > 0) curve.tokens_per_step = static_cast<double>(config.batch_tokens);
   return curve;
 }
 

@@ -21,9 +21,19 @@ struct RunCurve {
   std::vector<fitting::CurvePoint> train, eval;
   std::int64_t total_steps = 0;   // planned, whatever share of them ran
   std::int64_t warmup_steps = 0;  // resolved from the config
-  // The learning rate of every planned step (trainer/schedule.hpp, the loop's own schedule).
+  // The learning rate of every planned step (trainer/schedule.hpp, the loop's own schedule,
+  // or a curve file's: sweeps/curve_file.hpp).
   fitting::LrSchedule schedule{std::vector<double>{1.0}};
+  // Tokens per optimizer step (the config's batch, or a curve file's tokens column at its
+  // last logged step), when known: the planned D is total_steps x this.
+  std::optional<double> tokens_per_step;
 };
+
+// The curve of `rows` over `schedule` (steps 1..schedule.total_steps()). Throws InputError
+// naming `source` and the step for a loss that is not finite (a diverged run) or not
+// positive.
+RunCurve curve_from_rows(const std::vector<db::MetricRow>& rows, fitting::LrSchedule schedule,
+                         std::int64_t warmup_steps, const std::string& source);
 
 // The curve of `rows` (a run's metrics, as metrics.jsonl or the database holds them) and the
 // schedule the trainer follows for `config`. Throws InputError naming `source` and the step

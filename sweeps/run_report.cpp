@@ -89,7 +89,9 @@ json runs_json(db::Database& db, std::int64_t sweep_id, bool with_metrics) {
           {"loss_lo", or_null(p->loss_lo)},
           {"loss_hi", or_null(p->loss_hi)},
           {"final_step", detail.is_object() ? detail.value("final_step", json()) : json()},
-          {"model", detail.is_object() ? detail.value("model", json()) : json()}};
+          {"model", detail.is_object() ? detail.value("model", json()) : json()},
+          {"references",
+           detail.is_object() ? detail.value("references", json::array()) : json::array()}};
     }
     if (with_metrics) row["metrics"] = metrics_json(db, r.id);
     out.push_back(std::move(row));

@@ -5,7 +5,8 @@
 //   unique_tokens, final_train_loss, final_eval_loss, attempts, failures, host, device,
 //   started_at, ended_at, last_error, diverged_step, run_dir, config (the run's full config
 //   object; "launch" holds the resolved run spec once it was launched),
-//   extrapolation ({loss, loss_lo, loss_hi, final_step, model} in early-stop mode, else null),
+//   extrapolation ({loss, loss_lo, loss_hi, final_step, model, references} in early-stop mode,
+//   references the names of the runs fitted jointly with it; else null),
 // and with --metrics a list `metrics` of {step, tokens, train_loss, eval_loss, lr, grad_norm,
 // tokens_per_s}. Values not known are null.
 // CSV: the same keys as columns (config as its JSON text; no extrapolation object but its

@@ -21,6 +21,7 @@ void to_json(nlohmann::json& j, const RunSpec& s) {
        {"data", s.data},
        {"hyperparameters", s.hp},
        {"stop_steps", s.stop_steps},
+       {"reference_dirs", s.reference_dirs},
        {"device", s.device},
        {"threads", s.threads}};
 }
@@ -36,6 +37,7 @@ void from_json(const nlohmann::json& j, RunSpec& s) {
   s.data = j.at("data").get<std::string>();
   s.hp = j.at("hyperparameters").get<RunHyperparameters>();
   s.stop_steps = j.at("stop_steps").get<std::int64_t>();
+  s.reference_dirs = j.value("reference_dirs", std::vector<std::string>{});
   s.device = j.at("device").get<std::string>();
   s.threads = j.at("threads").get<int>();
 }

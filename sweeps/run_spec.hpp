@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -26,6 +27,10 @@ struct RunSpec {
   // Early-stop mode: train to this many steps (≤ hp.total_steps) while the schedule still
   // spans hp.total_steps. Equal to hp.total_steps for a full run.
   std::int64_t stop_steps = 0;
+  // Early-stop mode: the run directories of the runs trained to the end as references
+  // (sweeps/early_stop_plan.hpp); the worker fits them jointly with this run's curve when
+  // they have finished by the time it stops (else it extrapolates without them).
+  std::vector<std::string> reference_dirs;
   std::string device = "cpu";  // for the worker: "cpu", "cuda", "cuda:N"
   int threads = 0;             // CPU threads for the worker (0: the trainer's default)
 
@@ -35,7 +40,8 @@ struct RunSpec {
 };
 
 // Documented keys: run_id, sweep, name, shape {...}, params, tokens, budget_flops, data,
-// hyperparameters {...}, stop_steps, device, threads.
+// hyperparameters {...}, stop_steps, reference_dirs (optional: absent means none), device,
+// threads.
 void to_json(nlohmann::json& j, const RunSpec& spec);
 void from_json(const nlohmann::json& j, RunSpec& spec);
 

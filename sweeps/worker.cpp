@@ -16,12 +16,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "fitting/learning_curve.hpp"
 #include "lib/atomic_file.hpp"
 #include "lib/crash_point.hpp"
 #include "lib/error.hpp"
+#include "sweeps/curve_source.hpp"
 #include "sweeps/dispatch.hpp"
-#include "sweeps/run_curve.hpp"
+#include "sweeps/extrapolation.hpp"
 #include "trainer/train.hpp"
 
 namespace scalelab::sweeps {
@@ -63,45 +63,66 @@ trainer::TrainConfig train_config_for(const RunSpec& s, const std::string& run_d
 
 namespace {
 
-// Early-stop mode: the run's final loss extrapolated from its training curve so far, with the
-// LR-aware model over the run's whole planned schedule (fitting/learning_curve.hpp), written
-// to RUN_DIR/extrapolation.json for the coordinator to store. Post-warmup train losses only:
-// warmup's rising learning rate is outside the model.
-void write_extrapolation(const trainer::TrainConfig& config, const RunSpec& spec,
-                         const std::string& run_dir) {
-  const RunCurve curve = read_run_curve(run_dir, config);
-  const std::int64_t total = curve.total_steps;
-  const std::vector<fitting::CurvePoint> points =
-      fit_window(curve.train, curve.warmup_steps, total);
-  const fitting::LrSchedule& schedule = curve.schedule;
-  fitting::LearningCurveOptions options;
-  options.bootstrap = 100;  // a few seconds at most; the interval is a lower bound anyway
-  options.threads = std::max(1, spec.threads);
-  options.seed = spec.hp.seed;
-  fitting::CurveFit fit = fitting::extrapolate_lr_aware(points, schedule, options);
-  // Early in a cosine schedule the LR-aware law's annealing term is not identified and can
-  // extrapolate to a non-positive loss (measured on the demo's runs: no finite prediction for
-  // 7 of 14 runs from 20% of their steps, `scalelab extrapolate`); the power law in steps
-  // always gives one, so it stands in, and extrapolation.json names the model used.
-  if (!(std::isfinite(fit.final_loss.value) && fit.final_loss.value > 0))
-    fit = fitting::extrapolate_power_law(points, total, options);
+// Early-stop mode: the run's final loss extrapolated from its training curve so far by the
+// one extrapolation policy (sweeps/extrapolation.hpp: post-warmup train losses, every model
+// over the run's planned schedule, the recommended row), written to
+// RUN_DIR/extrapolation.json for the coordinator to store. The references of the spec that
+// have finished (every planned step logged) are fitted jointly; one still training is left
+// out, and the file names the references used.
+void write_extrapolation(const RunSpec& spec, const std::string& run_dir) {
+  const CurveSource source = load_run_dir(run_dir);
+  std::vector<CurveSource> references;
+  for (const std::string& dir : spec.reference_dirs) {
+    try {
+      CurveSource r = load_run_dir(dir);
+      if (r.finished("train")) {
+        references.push_back(std::move(r));
+        continue;
+      }
+      std::cout << fmt::format("scalelab worker: reference {} has not finished; left out", dir)
+                << std::endl;
+    } catch (const Error& e) {
+      std::cout << fmt::format("scalelab worker: reference {} left out: {}", dir, e.what())
+                << std::endl;
+    }
+  }
+  ExtrapolationOptions options;
+  options.fit.bootstrap = 100;  // a few seconds at most
+  options.fit.threads = std::max(1, spec.threads);
+  options.fit.seed = spec.hp.seed;
+  // The recommended row without fitting every model: the models in the rule's order, until
+  // one gives a finite prediction.
+  std::vector<Extrapolation> rows;
+  const Extrapolation* best = nullptr;
+  for (fitting::CurveModel m : recommendation_order(!references.empty())) {
+    options.models = {m};
+    rows = extrapolate_curve(source, std::nullopt, references, options);
+    if ((best = recommended(rows))) break;
+  }
+  if (!best) throw Error("no model gives a finite positive final loss");
+  const fitting::CurveFit& fit = best->fit;
   nlohmann::json doc = {{"model", fit.model},
+                        {"recommended", true},
+                        {"references", best->references},
+                        {"shared", fit.shared},
                         {"final_step", fit.final_step},
                         {"observed_steps", spec.stop_steps},
-                        {"points", points.size()},
-                        {"loss", fit.final_loss.value},
+                        {"points", best->points},
+                        {"loss", *best->predicted},
                         {"loss_lo", nullptr},
                         {"loss_hi", nullptr},
                         {"names", fit.names},
                         {"values", fit.values},
                         {"converged", fit.converged}};
-  if (fit.final_loss.interval) {
-    doc["loss_lo"] = fit.final_loss.interval->lo;
-    doc["loss_hi"] = fit.final_loss.interval->hi;
+  if (best->predicted_lo) {
+    doc["loss_lo"] = *best->predicted_lo;
+    doc["loss_hi"] = *best->predicted_hi;
   }
   write_file_atomically(fs::path(run_dir) / kExtrapolationFile, doc.dump(2) + "\n");
-  std::cout << fmt::format("scalelab worker: extrapolated final loss {:.4f} at step {} ({})",
-                           fit.final_loss.value, fit.final_step, fit.model)
+  std::cout << fmt::format(
+                   "scalelab worker: extrapolated final loss {:.4f} at step {} ({}, {} "
+                   "references)",
+                   *best->predicted, fit.final_step, fit.model, references.size())
             << std::endl;
 }
 
@@ -193,7 +214,7 @@ int run_worker(const std::string& run_dir) {
     }
     if (result.status == "done" && spec.stop_steps < spec.hp.total_steps) {
       try {
-        write_extrapolation(config, spec, run_dir);
+        write_extrapolation(spec, run_dir);
       } catch (const Error& e) {
         // The observed curve is stored either way; say why there is no extrapolation.
         std::cerr << "scalelab worker: no extrapolation: " << e.what() << std::endl;

@@ -16,6 +16,8 @@ std::string_view schedule_name(ScheduleKind kind) {
       return "wsd";
     case ScheduleKind::kConstant:
       return "constant";
+    case ScheduleKind::kLinear:
+      return "linear";
     default:
       return "cosine";
   }
@@ -25,8 +27,9 @@ ScheduleKind parse_schedule(std::string_view text, std::string_view what) {
   if (text == "cosine") return ScheduleKind::kCosine;
   if (text == "wsd") return ScheduleKind::kWsd;
   if (text == "constant") return ScheduleKind::kConstant;
-  throw InputError(
-      fmt::format("{}: unknown schedule '{}' (accepted: cosine, wsd, constant)", what, text));
+  if (text == "linear") return ScheduleKind::kLinear;
+  throw InputError(fmt::format(
+      "{}: unknown schedule '{}' (accepted: cosine, wsd, constant, linear)", what, text));
 }
 
 void validate(const ScheduleOptions& o, std::int64_t total_steps) {
@@ -57,6 +60,12 @@ double learning_rate(const ScheduleOptions& o, std::int64_t step, std::int64_t t
       if (span <= 0) return peak;
       const double p = static_cast<double>(step - o.warmup_steps) / span;
       return floor + (peak - floor) * 0.5 * (1.0 + std::cos(std::numbers::pi * p));
+    }
+    case ScheduleKind::kLinear: {
+      const std::int64_t span = total - o.warmup_steps;
+      if (span <= 0) return peak;
+      const double p = static_cast<double>(step - o.warmup_steps) / span;
+      return peak + (floor - peak) * p;
     }
     case ScheduleKind::kWsd: {
       const auto cooldown = static_cast<std::int64_t>(std::llround(o.cooldown_fraction * total));

@@ -13,10 +13,11 @@ enum class ScheduleKind {
   kCosine,    // linear warmup, then cosine from peak down to the floor at the last step
   kWsd,       // warmup-stable-decay: warmup, peak, then a 1-sqrt cooldown to the floor
   kConstant,  // linear warmup, then the peak
+  kLinear,    // linear warmup, then a straight line from peak down to the floor at the last step
 };
 
 std::string_view schedule_name(ScheduleKind kind);
-// Accepts "cosine", "wsd", "constant"; throws InputError naming `what` otherwise.
+// Accepts "cosine", "wsd", "constant", "linear"; throws InputError naming `what` otherwise.
 ScheduleKind parse_schedule(std::string_view text, std::string_view what = "--schedule");
 
 struct ScheduleOptions {
@@ -24,7 +25,7 @@ struct ScheduleOptions {
   double peak_lr = 1e-3;
   // Steps of linear warmup from peak/warmup_steps (step 1) to peak (step warmup_steps).
   std::int64_t warmup_steps = 0;
-  // Floor of cosine and WSD as a fraction of the peak: 0.1 (Hoffmann et al. 2022 decay the
+  // Floor of cosine, WSD and linear as a fraction of the peak: 0.1 (Hoffmann et al. 2022 decay the
   // cosine by 10×).
   double final_lr_fraction = 0.1;
   // WSD: the last fraction of the steps cools down as lr = floor + (peak - floor)·(1 - sqrt(p)),

@@ -1,8 +1,9 @@
 // scalelab extrapolate on a real (tiny, synthetic) training run: the documented JSON rows for
-// both models at two fractions, the observed final loss of the finished run, CSV and table
-// output, a run still in progress (no observed loss; the default fraction is what it logged),
-// the eval curve, and the rejections (no directory, no metrics, a fraction outside (0, 1],
-// too few points before the fraction, unknown model or loss).
+// the three models at two fractions (one recommended per fraction), the same curve exported to
+// CSV (--curve: same predictions), a reference fitted jointly, the observed final loss of the
+// finished run, CSV and table output, a run still in progress (no observed loss; the default
+// fraction is what it logged), the eval curve, and the rejections (no directory, no metrics, a
+// fraction outside (0, 1], too few points before the fraction, unknown model or loss).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -16,6 +17,16 @@
 #include "cli_runner.hpp"
 
 using nlohmann::json;
+
+namespace {
+// A number as text with every digit it has (17 significant).
+std::string fmt_full(double v) {
+  std::ostringstream o;
+  o.precision(17);
+  o << v;
+  return o.str();
+}
+}  // namespace
 using scalelab::testing::fresh_dir;
 using scalelab::testing::run_cli;
 
@@ -28,17 +39,22 @@ TEST_CASE("extrapolate: a finished run's final loss from 20% and 30% of its curv
       run + "'");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
 
-  r = run_cli("extrapolate '" + run + "' --fraction 0.2,0.3 --bootstrap 20 --format json");
+  r = run_cli("extrapolate '" + run + "' --fraction 0.2,0.3 --bootstrap 0 --format json");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const json rows = json::parse(r.out);
-  REQUIRE(rows.size() == 4);  // 2 fractions x 2 models
+  REQUIRE(rows.size() == 6);  // 2 fractions x 3 models
+  int recommended = 0;
+  for (const json& row : rows) recommended += row["recommended"].get<bool>() ? 1 : 0;
+  CHECK(recommended == 2);
   for (const json& row : rows) {
     CHECK(row["loss"] == "train");
     CHECK(row["run"] == "run");
     CHECK(row["run_dir"] == run);
-    for (const char* key : {"run", "run_dir", "loss", "fraction", "model", "fit_steps", "points",
-                            "final_step", "predicted", "predicted_lo", "predicted_hi", "observed",
-                            "relative_error", "converged", "termination", "parameters"})
+    for (const char* key :
+         {"run",         "run_dir",        "loss",      "fraction",     "model",
+          "recommended", "references",     "shared",    "final_tokens", "fit_steps",
+          "points",      "final_step",     "predicted", "predicted_lo", "predicted_hi",
+          "observed",    "relative_error", "converged", "termination",  "parameters"})
       CHECK_MESSAGE(row.contains(key), key);
     CHECK(row["final_step"] == 293);  // ceil(3e5 / 1024): the planned schedule, not the fit's end
     CHECK(row["fit_steps"].get<int>() == static_cast<int>(293 * row["fraction"].get<double>()));
@@ -56,19 +72,70 @@ TEST_CASE("extrapolate: a finished run's final loss from 20% and 30% of its curv
   }
 
   // A bootstrap gives an interval around the power law's prediction.
-  for (const json& row : rows)
-    if (row["model"] == "power-law") {
-      REQUIRE(row["predicted_lo"].is_number());
-      CHECK(row["predicted_lo"].get<double>() <= row["predicted_hi"].get<double>());
+  r = run_cli("extrapolate '" + run +
+              "' --fraction 0.3 --model power-law --bootstrap 20 --format json");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json boot = json::parse(r.out);
+  REQUIRE(boot.size() == 1);
+  REQUIRE(boot[0]["predicted_lo"].is_number());
+  CHECK(boot[0]["predicted_lo"].get<double>() <= boot[0]["predicted"].get<double>());
+  CHECK(boot[0]["predicted"].get<double>() <= boot[0]["predicted_hi"].get<double>());
+
+  // The same curve exported to CSV (step, loss, lr of every step: the planned schedule from
+  // the file) gives the same predictions.
+  const std::string csv = dir + "/curve.csv";
+  {
+    std::ifstream in(run + "/metrics.jsonl");
+    std::ofstream out(csv);
+    out << "step,loss,lr\n";
+    std::string line;
+    while (std::getline(in, line)) {
+      const json m = json::parse(line);
+      if (m["kind"] != "train") continue;
+      out << m["step"].get<int>() << ',' << fmt_full(m["train_loss"].get<double>()) << ','
+          << fmt_full(m["lr"].get<double>()) << '\n';
     }
+  }
+  r = run_cli("extrapolate --curve '" + csv + "' --fraction 0.2,0.3 --bootstrap 0 --format json");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json from_csv = json::parse(r.out);
+  REQUIRE(from_csv.size() == rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    CAPTURE(i);
+    CHECK(from_csv[i]["model"] == rows[i]["model"]);
+    CHECK(from_csv[i]["final_step"] == rows[i]["final_step"]);
+    CHECK(from_csv[i]["fit_steps"] == rows[i]["fit_steps"]);
+    CHECK(from_csv[i]["points"] == rows[i]["points"]);
+    CHECK(from_csv[i]["recommended"] == rows[i]["recommended"]);
+    if (rows[i]["predicted"].is_number())
+      CHECK(from_csv[i]["predicted"].get<double>() ==
+            doctest::Approx(rows[i]["predicted"].get<double>()).epsilon(1e-6));
+  }
+  // A reference fitted jointly: its name and the shared parameters are reported.
+  r = run_cli("extrapolate '" + run + "' --fraction 0.3 --model lr-aware --reference '" + csv +
+              "' --bootstrap 0 --format json");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json joint = json::parse(r.out);
+  REQUIRE(joint.size() == 1);
+  CHECK(joint[0]["references"] == json::array({"curve.csv"}));
+  CHECK(joint[0]["shared"].size() >= 1);
+  // A bad curve file names its line.
+  {
+    std::ofstream out(dir + "/bad.csv");
+    out << "step,loss,lr\n1,2.5,1e-3\n2,x,1e-3\n";
+  }
+  auto bad = run_cli("extrapolate --curve '" + dir + "/bad.csv'");
+  CHECK(bad.exit_code == 2);
+  CHECK_MESSAGE(bad.err.find("bad.csv:3") != std::string::npos, bad.err);
 
   // CSV: one header and one line per (fraction, model), full precision; the table names the run.
   r = run_cli("extrapolate '" + run + "' --fraction 0.3 --bootstrap 0 --format csv");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  CHECK(r.out.rfind("run,run_dir,loss,fraction,model,fit_steps,points,final_step,predicted,", 0) ==
-        0);
-  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 3);
-  CHECK(r.out.find(",power-law,87,") != std::string::npos);
+  CHECK(r.out.rfind("run,run_dir,loss,fraction,model,recommended,references,shared,fit_steps,"
+                    "points,final_step,",
+                    0) == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 4);
+  CHECK(r.out.find(",power-law,true,,,87,") != std::string::npos);
   r = run_cli("extrapolate '" + run + "' --fraction 0.3 --model power-law --bootstrap 0");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out.find("293 of 293 planned steps logged") != std::string::npos);
@@ -78,7 +145,7 @@ TEST_CASE("extrapolate: a finished run's final loss from 20% and 30% of its curv
   r = run_cli("extrapolate '" + run + "' --fraction 0.6 --loss eval --bootstrap 0 --format json");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const json eval_rows = json::parse(r.out);
-  REQUIRE(eval_rows.size() == 2);
+  REQUIRE(eval_rows.size() == 3);
   CHECK(eval_rows[0]["loss"] == "eval");
   CHECK(eval_rows[0]["points"].get<int>() >= 4);
   CHECK(eval_rows[0]["observed"].get<double>() !=
@@ -99,7 +166,7 @@ TEST_CASE("extrapolate: a finished run's final loss from 20% and 30% of its curv
   r = run_cli("extrapolate '" + partial + "' --bootstrap 0 --format json");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const json open_rows = json::parse(r.out);
-  REQUIRE(open_rows.size() == 2);
+  REQUIRE(open_rows.size() == 3);
   for (const json& row : open_rows) {
     CHECK(row["fit_steps"] == 150);
     CHECK(row["final_step"] == 293);
@@ -120,7 +187,8 @@ TEST_CASE("extrapolate: a finished run's final loss from 20% and 30% of its curv
   rejected("'" + run + "' --loss test", "--loss");
   rejected("'" + run + "' --fraction 0.2,x", "--fraction");
   rejected("", "RUN_DIR");
-  rejected("'" + run + "' --sweep s --run 1", "not both");
+  rejected("'" + run + "' --sweep s --run 1", "give one run");
+  rejected("'" + run + "' --schedule cosine", "only with --curve");
   rejected("--sweep s", "--sweep and --run go together");
   const std::string empty = dir + "/empty";
   std::filesystem::create_directories(empty);
@@ -144,7 +212,7 @@ TEST_CASE("extrapolate --sweep --run: an early-stopped sweep run from the databa
       "plan --budget 3e9 --grid 1 --seq-len 32 --vocab 32 --data synthetic --save e --format csv",
       dir);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  r = run_cli("sweep run e --threads 1 --train-fraction 0.5", dir);
+  r = run_cli("sweep run e --threads 1 --train-fraction 0.5 --reference-runs 0", dir);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const json runs = json::parse(run_cli("runs export e --format json", dir).out);
   REQUIRE(runs.size() == 1);
@@ -152,11 +220,12 @@ TEST_CASE("extrapolate --sweep --run: an early-stopped sweep run from the databa
   const std::int64_t total = runs[0]["config"]["launch"]["hyperparameters"]["total_steps"];
   const std::int64_t stop = runs[0]["config"]["launch"]["stop_steps"];
 
-  r = run_cli("extrapolate --sweep e --run " + std::to_string(id) + " --bootstrap 0 --format json",
+  r = run_cli("extrapolate --sweep e --run " + std::to_string(id) +
+                  " --model lr-aware --bootstrap 0 --format json",
               dir);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const json rows = json::parse(r.out);
-  REQUIRE(rows.size() == 2);
+  REQUIRE(rows.size() == 1);
   for (const json& row : rows) {
     CHECK(row["run"].get<std::string>().rfind("e/", 0) == 0);
     CHECK(row["run_dir"].is_string());

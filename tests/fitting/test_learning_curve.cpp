@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <random>
@@ -18,6 +19,14 @@ double cosine_lr(std::int64_t step, std::int64_t total) {
   if (step <= warmup) return peak * step / warmup;
   const double progress = (step - warmup) / (total - warmup);
   return 0.1 * peak + 0.45 * peak * (1 + std::cos(std::numbers::pi * progress));
+}
+
+// The LR-aware law without references (S0 = 0 unless `offset`).
+CurveFit lr_aware(const std::vector<CurvePoint>& pts, const LrSchedule& schedule,
+                  LearningCurveOptions o, bool offset = false) {
+  o.offset = offset;
+  return fit_learning_curve(CurveModel::kLrAware, {"curve", pts, schedule.total_steps(), schedule},
+                            {}, o);
 }
 
 }  // namespace
@@ -82,7 +91,7 @@ TEST_CASE("LR-aware law (Tissue et al. 2024): the annealing drop is predicted ov
       pts.push_back({s, truth(s) * std::exp(noise(rng))});
     LearningCurveOptions o;
     o.bootstrap = 50;
-    const CurveFit fit = extrapolate_lr_aware(pts, schedule, o);
+    const CurveFit fit = lr_aware(pts, schedule, o);
     CHECK(fit.final_step == total);
     // The annealing term is weakly identified early in a cosine run; 3% is what this gives.
     CHECK(fit.final_loss.value == doctest::Approx(truth(total)).epsilon(0.03));
@@ -110,16 +119,16 @@ TEST_CASE("LR-aware law: the learning rate's scale changes the units of A and C,
         {s, (l0 + a * std::pow(s1[s - 1], -alpha) - c * s2[s - 1]) * std::exp(noise(rng))});
   LearningCurveOptions o;
   o.bootstrap = 0;
-  const CurveFit small = extrapolate_lr_aware(pts, base, o);
-  const CurveFit large = extrapolate_lr_aware(pts, lr(1000.0), o);
+  const CurveFit small = lr_aware(pts, base, o);
+  const CurveFit large = lr_aware(pts, lr(1000.0), o);
   CHECK(small.final_loss.value == doctest::Approx(large.final_loss.value).epsilon(1e-4));
   CHECK(small.values[0] == doctest::Approx(large.values[0]).epsilon(1e-3));  // L0
   CHECK(small.values[2] == doctest::Approx(large.values[2]).epsilon(1e-3));  // alpha
   // A·S1^−α and C·S2 are the same numbers with S1 and S2 1,000 times larger.
   CHECK(large.values[1] ==
         doctest::Approx(small.values[1] * std::pow(1000.0, small.values[2])).epsilon(1e-3));
-  CHECK(large.values[3] == doctest::Approx(small.values[3] / 1000.0).epsilon(1e-3));
-  CHECK(small.values[3] == doctest::Approx(c).epsilon(0.2));  // in the schedule's units
+  CHECK(large.values[4] == doctest::Approx(small.values[4] / 1000.0).epsilon(1e-3));
+  CHECK(small.values[4] == doctest::Approx(c).epsilon(0.2));  // in the schedule's units
 }
 
 TEST_CASE("LR-aware law: C >= 0, so a curve that flattens is not bent by a negative annealing") {
@@ -141,8 +150,137 @@ TEST_CASE("LR-aware law: C >= 0, so a curve that flattens is not bent by a negat
       pts.push_back({s, truth(s) * std::exp(noise(rng))});
     LearningCurveOptions o;
     o.bootstrap = 0;
-    const CurveFit fit = extrapolate_lr_aware(pts, schedule, o);
-    CHECK(fit.values[3] >= 0);
+    const CurveFit fit = lr_aware(pts, schedule, o);
+    CHECK(fit.values[4] >= 0);
     CHECK(fit.final_loss.value == doctest::Approx(truth(total)).epsilon(0.05));
   }
+}
+
+TEST_CASE("models: names, parameters, shared defaults; bad input is rejected") {
+  CHECK(parse_curve_model("multi-power") == CurveModel::kMultiPower);
+  CHECK_THROWS_AS(parse_curve_model("exp"), InputError);
+  CHECK(curve_model_parameters(CurveModel::kLrAware).size() == 5);
+  CHECK(curve_model_parameters(CurveModel::kMultiPower).size() == 8);
+  for (CurveModel m : kCurveModels)
+    for (const std::string& s : default_shared_parameters(m)) {
+      const auto names = curve_model_parameters(m);
+      CHECK(std::find(names.begin(), names.end(), s) != names.end());
+    }
+  const std::int64_t total = 400;
+  const auto schedule =
+      LrSchedule::from_function([&](std::int64_t s) { return cosine_lr(s, total); }, total);
+  std::vector<CurvePoint> pts;
+  for (std::int64_t s = 20; s <= 100; s += 5) pts.push_back({s, 3.0 - 0.001 * s});
+  LearningCurveOptions o;
+  o.bootstrap = 0;
+  const CurveSeries target{"t", pts, total, schedule};
+  // No schedule for a model that needs one; a schedule of another length; an unknown shared
+  // parameter.
+  CHECK_THROWS_AS(fit_learning_curve(CurveModel::kMultiPower, {"t", pts, total, {}}, {}, o),
+                  InputError);
+  CHECK_THROWS_AS(fit_learning_curve(CurveModel::kLrAware, {"t", pts, total + 1, schedule}, {}, o),
+                  InputError);
+  o.shared = std::vector<std::string>{"beta"};
+  CHECK_THROWS_AS(fit_learning_curve(CurveModel::kLrAware, target, {target}, o), InputError);
+}
+
+TEST_CASE("multi-power law: the blocked sum over k is within 1e-4 of the exact sum") {
+  const std::int64_t total = 3000;
+  for (int kind = 0; kind < 2; ++kind) {
+    CAPTURE(kind);
+    // cosine, and WSD with a 1-sqrt cooldown over the last 20%
+    auto lr_at = [&](std::int64_t s) {
+      if (kind == 0) return cosine_lr(s, total);
+      const double peak = 6e-4, start = 0.8 * total;
+      if (s <= 60) return peak * s / 60.0;
+      if (s <= start) return peak;
+      return 0.1 * peak + 0.9 * peak * (1 - std::sqrt((s - start) / (total - start)));
+    };
+    const auto schedule = LrSchedule::from_function(lr_at, total);
+    CurveFit fit;
+    fit.model = "multi-power";
+    // L0, A, alpha, S0, B, C, beta, gamma in the schedule's units (η ~ 6e-4)
+    const double l0 = 2.0, a = 0.05, alpha = 0.5, s0 = 0.01, b = 500, c = 2.0, beta = 0.5,
+                 gamma = 0.6;
+    fit.values = {l0, a, alpha, s0, b, c, beta, gamma};
+    std::vector<double> eta(total + 1);
+    for (std::int64_t s = 1; s <= total; ++s) eta[s] = lr_at(s);
+    const std::int64_t peak = schedule.peak_step();
+    for (std::int64_t t : {peak + 1, total / 2, (4 * total) / 5 + 7, total}) {
+      CAPTURE(t);
+      double s1 = 0;
+      for (std::int64_t i = 1; i <= t; ++i) s1 += eta[i];
+      double ld = 0;
+      for (std::int64_t k = peak + 1; k <= t; ++k) {
+        double skt = 0;
+        for (std::int64_t i = k; i <= t; ++i) skt += eta[i];
+        const double x = std::pow(eta[k], -gamma) * skt;
+        ld += (eta[k - 1] - eta[k]) * (1 - std::pow(c * x + 1, -beta));
+      }
+      const double exact = l0 + a * std::pow(s1 + s0, -alpha) - b * ld;
+      REQUIRE(exact > 0);
+      CHECK(curve_loss(fit, schedule, t) == doctest::Approx(exact).epsilon(1e-4));
+    }
+  }
+}
+
+TEST_CASE("joint fit: a reference's full curve identifies the annealing an early curve cannot") {
+  // Two LR-aware curves sharing C (the annealing), each with its own L0, A, alpha: the
+  // reference a shorter schedule run to the end, the target seen up to 20% of its steps.
+  auto schedule_of = [](std::int64_t total) {
+    return LrSchedule::from_function([=](std::int64_t s) { return cosine_lr(s, total); }, total);
+  };
+  const std::int64_t ref_total = 1500, total = 3000;
+  const LrSchedule ref_schedule = schedule_of(ref_total), schedule = schedule_of(total);
+  const double c = 0.5;
+  auto curve = [&](const LrSchedule& sch, double l0, double a, double alpha) {
+    std::vector<double> s1, s2;
+    sch.areas(0.999, &s1, &s2);
+    return [=](std::int64_t s) { return l0 + a * std::pow(s1[s - 1], -alpha) - c * s2[s - 1]; };
+  };
+  const auto ref_truth = curve(ref_schedule, 2.2, 0.08, 0.5);
+  const auto truth = curve(schedule, 2.0, 0.07, 0.45);
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> noise(0, 0.002);
+  CurveSeries ref{"ref", {}, ref_total, ref_schedule}, target{"target", {}, total, schedule};
+  for (std::int64_t s = 60; s <= ref_total; s += 5)
+    ref.points.push_back({s, ref_truth(s) * std::exp(noise(rng))});
+  for (std::int64_t s = 60; s <= total / 5; s += 5)
+    target.points.push_back({s, truth(s) * std::exp(noise(rng))});
+  LearningCurveOptions o;
+  o.bootstrap = 0;
+  o.offset = false;
+  const CurveFit alone = fit_learning_curve(CurveModel::kLrAware, target, {}, o);
+  const CurveFit joint = fit_learning_curve(CurveModel::kLrAware, target, {ref}, o);
+  REQUIRE(joint.finite());
+  CHECK(joint.references == 1);
+  CHECK(joint.shared == std::vector<std::string>{"C"});  // S0 is not fitted: not listed
+  CHECK(joint.final_loss.value == doctest::Approx(truth(total)).epsilon(0.01));
+  CHECK(joint.values[4] == doctest::Approx(c).epsilon(0.15));
+  // Alone, the 20% curve does no better (the annealing ahead is not identified).
+  if (alone.finite())
+    CHECK(std::abs(alone.final_loss.value - truth(total)) >=
+          std::abs(joint.final_loss.value - truth(total)) * 0.5);
+}
+
+TEST_CASE("block bootstrap: an interval around the prediction, reproducible by seed") {
+  std::mt19937_64 rng(8);
+  std::normal_distribution<double> noise(0, 0.003);
+  std::vector<CurvePoint> pts;
+  double ar = 0;  // AR(1) noise: neighbouring steps' noise is correlated, as in a train loss
+  for (std::int64_t s = 10; s <= 2000; s += 5) {
+    ar = 0.8 * ar + noise(rng);
+    pts.push_back({s, (2.0 + 8.0 * std::pow(s, -0.4)) * std::exp(ar)});
+  }
+  LearningCurveOptions o;
+  o.bootstrap = 60;
+  o.seed = 3;
+  const CurveFit a = extrapolate_power_law(pts, 6000, o);
+  const CurveFit b = extrapolate_power_law(pts, 6000, o);
+  REQUIRE(a.final_loss.interval);
+  REQUIRE(b.final_loss.interval);
+  CHECK(a.final_loss.interval->lo == b.final_loss.interval->lo);
+  CHECK(a.final_loss.interval->hi == b.final_loss.interval->hi);
+  CHECK(a.final_loss.interval->lo < a.final_loss.value);
+  CHECK(a.final_loss.value < a.final_loss.interval->hi);
 }

@@ -170,7 +170,8 @@ TEST_CASE("local backend: a run whose learning rate blows it up ends diverged") 
 TEST_CASE("local backend: early-stop mode trains half of each run and stores an extrapolation") {
   const std::string dir = temp_dir("local_early_stop");
   plan_tiny(dir, "e", "3e9", 1);
-  const auto out = cli(dir, "sweep run e --threads 1 --train-fraction 0.5").out;
+  // No references: the one run of its budget would otherwise be one and train to the end.
+  const auto out = cli(dir, "sweep run e --threads 1 --train-fraction 0.5 --reference-runs 0").out;
   CHECK(out.find("extrapolated final loss") != std::string::npos);
   CHECK(out.find("sweep e: 0 done, 0 failed, 0 diverged, 1 stopped, 0 pending") !=
         std::string::npos);
@@ -191,7 +192,10 @@ TEST_CASE("local backend: early-stop mode trains half of each run and stores an 
   CHECK(*metrics.back().lr > 1.5 * floor);
   REQUIRE(run["extrapolation"].is_object());
   CHECK(run["extrapolation"]["final_step"] == total);
-  CHECK(run["extrapolation"]["model"] == "lr-aware");
+  // The recommended model of the one extrapolation policy (sweeps/extrapolation.hpp).
+  const std::string model = run["extrapolation"]["model"];
+  CHECK((model == "power-law" || model == "lr-aware" || model == "multi-power"));
+  CHECK(run["extrapolation"]["references"] == nlohmann::json::array());  // none
   const double loss = run["extrapolation"]["loss"];
   CHECK(std::isfinite(loss));
   CHECK(loss > 0);
@@ -226,4 +230,28 @@ TEST_CASE("local backend: the sweep's schedule (wsd) is the one its runs train w
     if (m.step >= warmup && m.step <= cooldown_start)
       CHECK(*m.lr == doctest::Approx(peak).epsilon(1e-12));
   CHECK(*metrics.back().lr == doctest::Approx(0.05 * peak).epsilon(1e-9));
+}
+
+TEST_CASE(
+    "local backend: early-stop mode trains the budget's smallest run to the end as a "
+    "reference and fits it jointly with the others") {
+  const std::string dir = temp_dir("local_early_stop_refs");
+  plan_tiny(dir, "r", "3e9", 2);
+  const auto out = cli(dir, "sweep run r --threads 1 --workers 1 --train-fraction 0.5").out;
+  CHECK(out.find("1 done, 0 failed, 0 diverged, 1 stopped") != std::string::npos);
+  const auto doc = nlohmann::json::parse(cli(dir, "runs export r --format json").out);
+  REQUIRE(doc.size() == 2);
+  const auto& small = doc[0]["params"] < doc[1]["params"] ? doc[0] : doc[1];
+  const auto& large = doc[0]["params"] < doc[1]["params"] ? doc[1] : doc[0];
+  CHECK(small["status"] == "done");  // the reference: every planned step
+  CHECK(small["config"]["launch"]["stop_steps"] ==
+        small["config"]["launch"]["hyperparameters"]["total_steps"]);
+  CHECK(large["status"] == "stopped");
+  CHECK(large["config"]["launch"]["reference_dirs"].size() == 1);
+  REQUIRE(large["extrapolation"].is_object());
+  // It launched after the reference finished (one worker), so the reference was fitted.
+  CHECK(large["extrapolation"]["references"].size() == 1);
+  const double loss = large["extrapolation"]["loss"];
+  CHECK(std::isfinite(loss));
+  CHECK(loss > 0);
 }
