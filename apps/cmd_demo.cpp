@@ -10,12 +10,11 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "apps/cli.hpp"
-#include "apps/study.hpp"
-#include "apps/sweep_study_input.hpp"
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
 #include "fitting/law.hpp"
@@ -23,6 +22,15 @@
 #include "lib/error.hpp"
 #include "lib/output.hpp"
 #include "lib/shape_search.hpp"
+#include "lib/simd_level.hpp"
+#include "study/figures.hpp"
+#include "study/report.hpp"
+#include "study/run_set.hpp"
+#include "study/study.hpp"
+#include "study/study_json.hpp"
+#include "study/summary.hpp"
+#include "study/target.hpp"
+#include "study/trust.hpp"
 #include "sweeps/coordinator.hpp"
 #include "sweeps/dispatch.hpp"
 #include "sweeps/plan.hpp"
@@ -36,32 +44,45 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Budgets (training FLOPs, 6ND) of the demo's IsoFLOP sweep, 3 budgets x 5 sizes. The
-// smallest budget is where the grid still has distinct shapes (the smallest llama shape has
-// 11.6k parameters, most of them the byte vocabulary's embeddings); the largest is what 2 CPU
-// cores train within the demo's 10 minutes, together with the 4x run (measured: 5 runs at
-// 2e11 in 82 s with 2 workers). --quick trains about 4x less, for CI. A GPU gets 30x larger
-// budgets.
-std::vector<double> demo_budgets(bool quick, bool gpu) {
-  std::vector<double> b =
-      quick ? std::vector<double>{2e10, 5e10, 1.2e11} : std::vector<double>{8e10, 2e11, 5e11};
+// The demo's IsoFLOP sweep: 4 budgets over one decade (7e10 to 7e11 FLOPs, 6ND with total N)
+// x 5 sizes, then the 4x run. Measured on 2 CPU cores, one single-threaded run per core. The
+// choices, each from a measurement on this corpus (the pilots are in the notes of issue 17):
+// - 2-layer llama models with 8-wide heads (d_model 16, 24, 32, ... : 14.9k, 26.2k, 43.2k,
+//   60.4k, 80.1k, ... parameters): one family, so an IsoFLOP profile compares sizes, not
+//   depths; mixing 1-4 layers at d 16-64 gave non-convex profiles;
+// - the grid centred on 32 tokens per parameter, where the IsoFLOP minima of a pilot lay (N_opt
+//   about 20k at 7e10 and 28k at 1.5e11); at 20 every minimum sat at the grid's small end;
+// - at least 500 optimizer steps per run (the batch is capped at D/500), AdamW beta2 0.99 (small
+//   batches: Porian et al. 2024), a peak learning rate of 0.6x GPT-3's N^-1/3 rule (probed at
+//   56k and 234k parameters: 4e-3 and 3-4e-3 were best, the rule gives 7.8e-3 and 4.9e-3);
+// - 4 evaluations of 32k held-out tokens per run (10 of 65k cost about as much as training the
+//   small runs).
+// --quick trains 3 smaller budgets (a smoke test, not a study). A GPU gets 30x larger budgets.
+struct DemoPlan {
+  std::vector<double> budgets;
+  int grid = 5;
+  double span = 2.6;
+  double tokens_per_param = 32;
+};
+
+DemoPlan demo_plan(bool quick, bool gpu) {
+  DemoPlan p;
+  if (quick) {
+    p.budgets = {2.5e10, 5e10, 1e11};
+    p.grid = 4;
+  } else {
+    for (int k = 0; k < 4; ++k) p.budgets.push_back(7e10 * std::pow(10.0, k / 3.0));
+  }
   if (gpu)
-    for (double& c : b) c *= 30;
-  return b;
+    for (double& c : p.budgets) c *= 30;
+  return p;
 }
 
 // The demo's sweep as YAML, saved with it so that `scalelab sweep show` prints it and `sweep
-// run` reproduces it. Two choices differ from the defaults, for models of 1e4-1e5 parameters:
-// - seq_len 64: attention over 256 positions would cost more than the rest of such a model;
-// - batch B = 0.1·C^0.3271 tokens: DeepSeek LLM's exponent with a third of its coefficient
-//   (fitted at 1e17 FLOPs and above). With the full coefficient the larger models of each
-//   budget get barely 100 optimizer steps and every IsoFLOP minimum sits at the smallest
-//   model (measured at 2e11: losses 1.63, 1.78, 1.99 at 30k, 52k, 121k parameters; with
-//   B = 512 tokens: 1.63, 1.53, 1.64, 1.74, 1.91 at 12k, 30k, 52k, 83k, 160k).
-// `tokens_per_param` sets the grid's centre (the ratio rule); the target run uses the fitted
-// law's D_opt/N_opt there, which gives exactly its N_opt.
+// run` reproduces it (see DemoPlan for the choices). `tokens_per_param` sets the grid's centre
+// (the ratio rule); the target run uses r = C/(6N^2), which gives exactly its N.
 std::string demo_yaml(const std::vector<double>& budgets, int grid, double span,
-                      double tokens_per_param) {
+                      double tokens_per_param, std::uint64_t seed) {
   return fmt::format(
       "# written by `scalelab demo`\n"
       "budgets: [{}]\n"
@@ -71,28 +92,22 @@ std::string demo_yaml(const std::vector<double>& budgets, int grid, double span,
       "span: {}\n"
       "arch: llama\n"
       "seq_len: 64\n"
+      "min_layers: 2\n"
+      "max_layers: 2\n"
+      "head_dim: 8\n"
+      "min_aspect: 4\n"
       "data: kjv\n"
       "hyperparameters:\n"
-      "  batch_tokens: {{of: flops, coefficient: 0.1, reference: 1, exponent: 0.3271}}\n",
-      fmt::join(budgets, ", "), tokens_per_param, grid, span);
-}
-
-// The concrete model to train at budget `flops`: of the shapes nearest N_opt·2^(k/2), k = -2..2,
-// the one whose loss the fitted law predicts lowest at D = C/(6N). Rounding N_opt to the
-// nearest shape can land on the steep side of a fit (seen: N_opt 13.0k rounded to 11.6k,
-// predicted 0.18 nats worse than N_opt itself, while the 29.8k shape was within 0.01).
-double best_concrete_params(const ShapeSearchOptions& shapes, const fitting::LawSpec& law,
-                            const std::vector<double>& x, double flops, double n_opt) {
-  double best_n = 0, best_loss = 0;
-  for (int k = -2; k <= 2; ++k) {
-    const double n = choose_shape(n_opt * std::pow(2.0, k / 2.0), shapes).counts.total;
-    const double loss = fitting::predict_loss(law, x, {}, 0.95, n, flops / (6 * n)).loss.value;
-    if (best_n == 0 || loss < best_loss) {
-      best_n = n;
-      best_loss = loss;
-    }
-  }
-  return best_n;
+      "  lr: {{of: params, coefficient: 3.6e-4, reference: 1.25e8, exponent: -0.3333, "
+      "min: 1.0e-5, max: 1.0e-2}}\n"
+      "  batch_tokens: {{of: flops, coefficient: 0.1, reference: 1, exponent: 0.3271}}\n"
+      "  min_steps: 500\n"
+      "  beta2: 0.99\n"
+      "  warmup_fraction: 0.05\n"
+      "  evals_per_run: 4\n"
+      "  eval_tokens: 32768\n"
+      "  seed: {}\n",
+      fmt::join(budgets, ", "), tokens_per_param, grid, span, seed);
 }
 
 // Saves `yaml` as sweep `name` unless it exists (then the demo resumes it).
@@ -139,22 +154,39 @@ void run_one_sweep(const std::string& db_path, const std::string& name, const st
                     name, r.failed, r.pending, name, db_path));
 }
 
+// Seconds since `since`.
+double seconds_since(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
 }  // namespace
 
 int run_demo(const Args& args) {
   OptionParser p(
       "scalelab demo [--quick] [--dir DIR] [options]",
       "The main job end to end on the built-in corpus (King James Bible, byte tokens): plans\n"
-      "an IsoFLOP sweep of 3 budgets x 5 sizes sized to this machine, trains every run, fits\n"
-      "Approaches 2 and 3, predicts the compute-optimal loss at 4x the largest budget with a\n"
-      "bootstrap interval, trains that run, prints predicted against observed and writes\n"
-      "DIR/report.html. Everything lives in DIR (database, run folders, report): running the\n"
-      "demo again resumes instead of starting over. --quick trains about 4x less (for CI).\n"
-      "On the CPU the sweep runs one single-threaded run per core; the 4x run uses every core.\n"
-      "With a GPU (unless --cpu) every budget is 30x larger and each GPU runs one run at a time.");
+      "an IsoFLOP sweep of 4 budgets over one decade (7e10 to 7e11 FLOPs) x 5 model sizes,\n"
+      "trains every run, fits Approaches 2 and 3 and L(C), chooses the compute-optimal run at\n"
+      "4x the largest budget (Approach 3; where that fit is degenerate, Approach 2, then the\n"
+      "ratio rule, and says which), trains it, prints predicted against observed and the\n"
+      "checks an expert would make, and writes DIR/report.html and DIR/demo.json.\n"
+      "Everything lives in DIR (database, run folders, report): running the demo again\n"
+      "resumes instead of starting over. On the CPU the sweep runs one single-threaded run per\n"
+      "core; the 4x run uses every core. --quick trains 3 smaller budgets (a smoke test, not a\n"
+      "study). With a GPU (unless --cpu) every budget is 30x larger.\n"
+      "SCALELAB_KERNEL=generic|avx2|avx512 forces the build of the fit and training kernels\n"
+      "(default: the best this CPU runs), to reproduce a result on another machine's path.\n"
+      "\n"
+      "DIR/demo.json: {\"runs\", \"fits\", \"validation\", \"target_check\", \"checks\"} as\n"
+      "documented in study/study_json.hpp, plus \"target\" {flops, params, tokens, method,\n"
+      "fallback, n_opt, predicted, predicted_lo, predicted_hi, observed, relative_error,\n"
+      "inside}, \"seed\", \"kernel\" and \"elapsed_s\" {plan, sweep, fit, target, report,\n"
+      "total} (seconds of this invocation; a resumed stage counts what was left).");
   p.add()("dir", po::value<std::string>()->default_value("scalelab-demo"),
           "directory for the database, the runs and the report");
-  p.add()("quick", po::bool_switch(), "a shortened demo (smaller budgets)");
+  p.add()("quick", po::bool_switch(), "a shortened demo (3 smaller budgets; a smoke test)");
+  p.add()("seed", po::value<std::uint64_t>()->default_value(1234),
+          "training seed of every run (weights and batch order)");
   p.add()("workers", po::value<int>()->default_value(0),
           "concurrent runs on the CPU (0: one per core)");
   p.add()("bootstrap", po::value<int>(), "bootstrap resamples (default 1000; --quick 200)");
@@ -163,102 +195,126 @@ int run_demo(const Args& args) {
   const auto started = std::chrono::steady_clock::now();
   const bool quick = p.get<bool>("quick");
   const fs::path dir = p.get<std::string>("dir");
+  const std::uint64_t seed = p.get<std::uint64_t>("seed");
   int workers = p.get<int>("workers");
   if (workers < 0) throw InputError(fmt::format("--workers: {} (accepted: >= 0)", workers));
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   if (workers == 0) workers = cores;
   const int bootstrap = p.has("bootstrap") ? p.get<int>("bootstrap") : (quick ? 200 : 1000);
   if (bootstrap < 0) throw InputError(fmt::format("--bootstrap: {} (accepted: >= 0)", bootstrap));
+  const char* kernel = simd_level_name(selected_simd_level());  // bad SCALELAB_KERNEL: exit 2
   const bool gpu = !p.get<bool>("cpu") && !sweeps::detect_gpus().empty();
 
   fs::create_directories(dir);
   const std::string db_path = (dir / "scalelab.db").string();
   const std::string runs_dir = (dir / "runs").string();
-  const std::string name = quick ? "demo-quick" : "demo";
+  const std::string name =
+      std::string(quick ? "demo-quick" : "demo") + (seed == 1234 ? "" : fmt::format("-s{}", seed));
   const std::string target_name = name + "-target";
+  nlohmann::json elapsed = nlohmann::json::object();
+  auto stage = std::chrono::steady_clock::now();
+  auto end_stage = [&](const char* what) {
+    elapsed[what] = seconds_since(stage);
+    stage = std::chrono::steady_clock::now();
+  };
 
-  // 1. Plan (once): 3 budgets, the grid centred on 20 tokens per parameter.
-  const std::vector<double> budgets = demo_budgets(quick, gpu);
-  const int grid = quick ? 4 : 5;
-  plan_sweep(db_path, name, demo_yaml(budgets, grid, 4.0, 20.0));
+  // 1. Plan (once).
+  const DemoPlan plan = demo_plan(quick, gpu);
+  const std::string yaml =
+      demo_yaml(plan.budgets, plan.grid, plan.span, plan.tokens_per_param, seed);
+  plan_sweep(db_path, name, yaml);
+  end_stage("plan");
 
   // 2. Train every run of the sweep.
   run_one_sweep(db_path, name, runs_dir, workers, 1, gpu);
+  end_stage("sweep");
 
-  // 3. Fit Approaches 2 and 3 and predict at 4x the largest budget.
-  const double largest = *std::max_element(budgets.begin(), budgets.end());
-  StudyOptions so;
+  // 3. Fit Approaches 2 and 3 and L(C); predict at 4x the largest budget.
+  const double largest = *std::max_element(plan.budgets.begin(), plan.budgets.end());
+  study::StudyOptions so;
   so.bootstrap = bootstrap;
+  so.seed = seed;
   so.target_budget = 4 * largest;
-  StudyInput input = sweep_study_input(db_path, name);
+  study::RunSet input = study::read_sweep_runs(db_path, name);
   input.commands = {
-      fmt::format("scalelab demo{} --dir {}", quick ? " --quick" : "", dir.string()),
+      fmt::format("scalelab demo{} --dir {}{}", quick ? " --quick" : "", dir.string(),
+                  seed == 1234 ? "" : fmt::format(" --seed {}", seed)),
       fmt::format("scalelab status {} --db {}", name, db_path),
       fmt::format("scalelab runs export {} --db {} --format csv --metrics", name, db_path),
       fmt::format("scalelab report {} --db {} --out report.html", name, db_path)};
-  Study study = run_study(std::move(input), so);
-  print_study_summary(std::cout, study);
-  if (!study.chinchilla || !study.target)
-    throw Error(
-        "the demo's sweep gave no Approach-3 fit, so there is nothing to predict (see the "
-        "notes above)");
-  const auto& law = fitting::find_law("chinchilla");
-  const std::vector<double>& x = study.chinchilla->point.x;
+  study::Study st = study::run_study(std::move(input), so);
+  study::print_study_summary(std::cout, st);
+  end_stage("fit");
 
-  // 4. Plan and train the predicted compute-optimal run at 4x the largest budget, with the
-  // sweep's hyperparameter rules: the best concrete shape near the fit's N_opt, planned by
-  // the ratio rule at r = C/(6N^2), which gives exactly that N.
+  // 4. The run to train at 4x: Approach 3's N_opt on a concrete shape, or the fallbacks.
   const double target_c = *so.target_budget;
-  const ShapeSearchOptions shapes =
-      sweeps::parse_sweep_config(demo_yaml(budgets, grid, 4.0, 20.0), name).plan.shape;
-  const double target_n =
-      best_concrete_params(shapes, law, x, target_c, study.target->params.value);
+  const ShapeSearchOptions shapes = sweeps::parse_sweep_config(yaml, name).plan.shape;
+  const study::TargetChoice choice =
+      study::choose_target(st, target_c, shapes, plan.tokens_per_param);
+  if (!choice.fallback.empty())
+    std::cout << fmt::format("4x run: not from Approach 3 ({}): {} instead\n", choice.fallback,
+                             choice.method);
   std::cout << fmt::format(
-      "4x run: N = {} (Approach 3's N_opt {} rounded to the concrete shape with the lowest "
-      "predicted loss at C = {:.3g})\n",
-      format_si(target_n), format_si(study.target->params.value), target_c);
+      "4x run at C = {:.3g}: N = {}, D = {} ({}'s N_opt {} on a concrete shape)\n", target_c,
+      format_si(choice.params), format_si(choice.tokens), choice.method, format_si(choice.n_opt));
   plan_sweep(db_path, target_name,
-             demo_yaml({target_c}, 1, 1.0, target_c / (6 * target_n * target_n)));
+             demo_yaml({target_c}, 1, 1.0, choice.tokens / choice.params, seed));
   run_one_sweep(db_path, target_name, runs_dir, 1, cores, gpu);
-  const StudyInput target = sweep_study_input(db_path, target_name);
-  const Observation& run = target.runs.front();
+  const study::RunSet target_runs = study::read_sweep_runs(db_path, target_name);
 
-  // 5. Predicted against observed. The run's shape rounds N_opt to a concrete model, so the
-  // loss is predicted at the (N, D) actually trained, with the same bootstrap refits.
-  const fitting::LossPrediction at_run = fitting::predict_loss(
-      law, x, study.chinchilla->bootstrap.samples, so.level, run.params, run.tokens);
-  const fitting::Estimate& pred = at_run.loss;
-  const double err = (pred.value - run.loss) / run.loss;
-  const bool inside =
-      pred.interval && run.loss >= pred.interval->lo && run.loss <= pred.interval->hi;
+  // 5. Predicted against observed, at the (N, D) the run trained.
+  st.target_check = study::check_target(st, target_runs.runs.front());
+  const study::TargetCheck& tc = *st.target_check;
   std::cout << fmt::format(
-      "target run at C = {:.3g} FLOPs (N = {}, D = {}): predicted loss {:.4f}{} (Approach 3), "
-      "observed {:.4f}: error {:+.2f}%, {} the {:g}% interval\n",
-      run.flops, format_si(run.params), format_si(run.tokens), pred.value,
-      pred.interval ? fmt::format(" [{:.4f}, {:.4f}]", pred.interval->lo, pred.interval->hi) : "",
-      run.loss, 100 * err, inside ? "inside" : "outside", 100 * so.level);
+      "target run at C = {:.3g} FLOPs (N = {}, D = {}): predicted loss {} ({}), observed {:.4f}: "
+      "error {:+.2f}%, {} the {:g}% interval\n",
+      tc.flops, format_si(tc.params), format_si(tc.tokens),
+      tc.predicted.interval ? fmt::format("{:.4f} [{:.4f}, {:.4f}]", tc.predicted.value,
+                                          tc.predicted.interval->lo, tc.predicted.interval->hi)
+                            : fmt::format("{:.4f}", tc.predicted.value),
+      tc.method, tc.observed, 100 * tc.relative_error, tc.inside ? "inside" : "outside",
+      100 * so.level);
+  end_stage("target");
 
-  // 6. The report.
-  study.options.target_observed = run.loss;
-  study.input.commands.push_back(fmt::format("scalelab status {} --db {}", target_name, db_path));
+  // 6. The checks, the report and demo.json.
+  std::size_t met = 0;
+  const auto checks = study::trust_checks(st);
+  std::cout << "checks an expert would make:\n";
+  for (const auto& c : checks) {
+    met += c.met ? 1 : 0;
+    std::cout << fmt::format("  {:<4} {}: {}\n", c.met ? "ok" : "NOT", c.name, c.value);
+  }
+  st.commands.push_back(fmt::format("scalelab status {} --db {}", target_name, db_path));
   const fs::path report = dir / "report.html";
-  const auto figures = draw_study_figures(study, dir / "report_figures");
-  plots::ReportData data = study_report(study, figures);
-  data.sections.front().paragraphs.insert(
-      data.sections.front().paragraphs.begin(),
-      fmt::format("Demo check: the run trained at C = {:.3g} FLOPs (N = {}, D = {}) reached loss "
-                  "{:.4f}; Approach 3 predicted {:.4f}{} for that N and D before it was trained "
-                  "(error {:+.2f}%, {} the interval).",
-                  run.flops, format_si(run.params), format_si(run.tokens), run.loss, pred.value,
-                  pred.interval
-                      ? fmt::format(" [{:.4f}, {:.4f}]", pred.interval->lo, pred.interval->hi)
-                      : "",
-                  100 * err, inside ? "inside" : "outside"));
-  plots::write_report(data, report);
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cout << fmt::format("wrote {} ({} figures); demo wall time {:.0f} s\n", report.string(),
-                           figures.size(), wall);
+  const auto figures = study::draw_study_figures(st, dir / "report_figures");
+  plots::write_report(study::study_report(st, figures), report);
+  end_stage("report");
+  elapsed["total"] = seconds_since(started);
+
+  nlohmann::json doc = study::study_json(st);
+  doc["seed"] = seed;
+  doc["kernel"] = kernel;
+  const nlohmann::json checked = doc["target_check"];
+  nlohmann::json target = {{"flops", choice.flops},
+                           {"params", choice.params},
+                           {"tokens", choice.tokens},
+                           {"method", choice.method},
+                           {"n_opt", choice.n_opt}};
+  target["fallback"] = choice.fallback.empty() ? nlohmann::json() : nlohmann::json(choice.fallback);
+  for (const char* key :
+       {"predicted", "predicted_lo", "predicted_hi", "observed", "relative_error", "inside"})
+    target[key] = checked.at(key);
+  doc["target"] = target;
+  doc["elapsed_s"] = elapsed;
+  {  // (temporary: lib/atomic_file replaces this when it lands)
+    const fs::path tmp = dir / "demo.json.tmp";
+    std::ofstream(tmp) << doc.dump(2) << "\n";
+    fs::rename(tmp, dir / "demo.json");
+  }
+  std::cout << fmt::format(
+      "{} of {} checks met; wrote {} ({} figures) and {}; demo wall time {:.0f} s\n", met,
+      checks.size(), report.string(), figures.size(), (dir / "demo.json").string(),
+      elapsed["total"].get<double>());
   return 0;
 }
 

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/cli.hpp"
-#include "apps/sweep_study_input.hpp"
 #include "db/fit_store.hpp"
 #include "db/schema.hpp"
 #include "lib/csv.hpp"
 #include "lib/error.hpp"
+#include "study/run_set.hpp"
 
 namespace scalelab::apps {
 
@@ -94,7 +94,7 @@ int run_fit(const Args& args) {
       "JSON (--format json): law, formula, params {name: value}, intervals {name: [lo, hi]},\n"
       "level, objective, n_points, n_dropped, converged, termination, iterations, starts\n"
       "{total, converged, at_best, disagreeing}, fixed, flags {at_bound, starts_disagree},\n"
-      "degenerate (bool), degenerate_reason (string, null when not degenerate), kernel (the\n"
+      "degenerate (bool), reason (why it is degenerate; null when not), kernel (the\n"
       "SIMD build of the chinchilla objective: generic, avx2, avx512; null for other laws),\n"
       "bootstrap {resamples, failed, seed, grid_starts}, residuals {rms, max_abs}; fit_id and\n"
       "input_hash when stored. A number that is not finite is null: a parameter that\n"
@@ -160,14 +160,16 @@ int run_fit(const Args& args) {
     o.source = p.get<std::string>("csv");
     return fit_and_report(read_observations_csv(o.source), o);
   }
-  StudyInput input = sweep_study_input(o.db_path, p.get<std::string>("sweep"));
-  o.source = input.source;
+  const study::RunSet runs = study::read_sweep_runs(o.db_path, p.get<std::string>("sweep"));
+  o.source = runs.source;
+  const study::ParamCount count = runs.planned_count.value_or(study::ParamCount::kTotal);
   if (r.law == "envelope") {
-    if (input.curves.empty())
+    const std::vector<Observation> curves = runs.curve_observations(count);
+    if (curves.empty())
       throw InputError(fmt::format("{}: no logged training curves for the envelope", o.source));
-    return fit_and_report(input.curves, o);
+    return fit_and_report(curves, o);
   }
-  return fit_and_report(input.runs, o);
+  return fit_and_report(runs.fit_observations(count), o);
 }
 
 }  // namespace scalelab::apps

@@ -6,10 +6,12 @@
 #include <sstream>
 
 #include "apps/cli.hpp"
-#include "apps/study.hpp"
 #include "apps/study_options.hpp"
-#include "apps/sweep_study_input.hpp"
 #include "lib/error.hpp"
+#include "study/figures.hpp"
+#include "study/run_set.hpp"
+#include "study/study.hpp"
+#include "study/summary.hpp"
 
 namespace scalelab::apps {
 
@@ -55,19 +57,19 @@ int run_plot(const Args& args) {
   p.add_db_option();
   if (!p.parse(args)) return 0;
   if (!p.has("out")) throw InputError("--out DIR is required");
-  StudyOptions o = study_options(p);
+  study::StudyOptions o = study_options(p);
   if (p.has("kind")) o.kinds = parse_kinds(p.get<std::vector<std::string>>("kind"));
   if (p.has("sweep") == p.has("csv")) throw InputError("give either a sweep name or --csv FILE");
-  StudyInput input;
+  study::RunSet input;
   if (p.has("csv")) {
     const std::string csv = p.get<std::string>("csv");
-    input = study_input_from_observations(read_observations_csv(csv), csv);
+    input = study::run_set_from_observations(read_observations_csv(csv), csv);
   } else {
-    input = sweep_study_input(p.db_path(), p.get<std::string>("sweep"));
+    input = study::read_sweep_runs(p.db_path(), p.get<std::string>("sweep"));
   }
-  Study study = run_study(std::move(input), o);
-  const auto figures = draw_study_figures(study, p.get<std::string>("out"));
-  print_study_summary(std::cout, study);
+  study::Study study = study::run_study(std::move(input), o);
+  const auto figures = study::draw_study_figures(study, p.get<std::string>("out"));
+  study::print_study_summary(std::cout, study);
   for (const auto& f : figures) {
     std::cout << fmt::format("wrote {} ({}, {}, {})\n", f.png.string(), f.svg.filename().string(),
                              f.data.filename().string(), f.script.filename().string());

@@ -104,8 +104,7 @@ int run_predict(const Args& args) {
     if (pub.chinchilla) {
       law.law = &fitting::find_law("chinchilla");
       law.name = pub.name;
-      const ChinchillaLaw& c = *pub.chinchilla;
-      law.x = {std::log(c.A), std::log(c.B), std::log(c.E), c.alpha, c.beta};
+      law.x = fitting::chinchilla_parameters(*pub.chinchilla);
     } else {
       kaplan = *pub.kaplan;
     }

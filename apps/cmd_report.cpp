@@ -7,10 +7,13 @@
 #include <iostream>
 
 #include "apps/cli.hpp"
-#include "apps/study.hpp"
 #include "apps/study_options.hpp"
-#include "apps/sweep_study_input.hpp"
 #include "lib/error.hpp"
+#include "study/figures.hpp"
+#include "study/report.hpp"
+#include "study/run_set.hpp"
+#include "study/study.hpp"
+#include "study/summary.hpp"
 
 namespace scalelab::apps {
 
@@ -39,24 +42,24 @@ int run_report(const Args& args) {
     throw InputError(
         fmt::format("--out: '{}' is a directory; give the HTML file to write", out.string()));
   if (p.has("sweep") == p.has("csv")) throw InputError("give either a sweep name or --csv FILE");
-  const StudyOptions o = study_options(p);
+  const study::StudyOptions o = study_options(p);
 
-  StudyInput input;
+  study::RunSet input;
   if (p.has("csv")) {
     const std::string csv = p.get<std::string>("csv");
-    input = study_input_from_observations(read_observations_csv(csv), csv);
+    input = study::run_set_from_observations(read_observations_csv(csv), csv);
   } else {
-    input = sweep_study_input(p.db_path(), p.get<std::string>("sweep"));
+    input = study::read_sweep_runs(p.db_path(), p.get<std::string>("sweep"));
   }
   input.commands.push_back(fmt::format("scalelab report {}", fmt::join(args, " ")));
   const fs::path figures_dir = p.has("figures")
                                    ? fs::path(p.get<std::string>("figures"))
                                    : out.parent_path() / (out.stem().string() + "_figures");
 
-  Study study = run_study(std::move(input), o);
-  const auto figures = draw_study_figures(study, figures_dir);
-  plots::write_report(study_report(study, figures), out);
-  print_study_summary(std::cout, study);
+  study::Study study = study::run_study(std::move(input), o);
+  const auto figures = study::draw_study_figures(study, figures_dir);
+  plots::write_report(study::study_report(study, figures), out);
+  study::print_study_summary(std::cout, study);
   std::cout << fmt::format("wrote {} ({} figures inlined; images, data and scripts in {})\n",
                            out.string(), figures.size(), figures_dir.string());
   return 0;

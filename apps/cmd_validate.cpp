@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/cli.hpp"
-#include "apps/sweep_study_input.hpp"
 #include "fitting/validate.hpp"
 #include "lib/error.hpp"
+#include "study/run_set.hpp"
 
 namespace scalelab::apps {
 
@@ -51,7 +51,8 @@ int run_validate(const Args& args) {
     throw InputError("give the runs: a sweep name or --csv FILE (not both)");
   const std::vector<Observation> runs =
       p.has("csv") ? read_observations_csv(p.get<std::string>("csv"))
-                   : sweep_study_input(p.db_path(), p.get<std::string>("sweep")).runs;
+                   : study::read_sweep_runs(p.db_path(), p.get<std::string>("sweep"))
+                         .fit_observations(study::ParamCount::kTotal);
   const auto result = fitting::validate_holdout(law, runs, o);
 
   Table t({"where", "params", "tokens", "flops", "loss", "predicted", "relative_error"});

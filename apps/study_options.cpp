@@ -21,8 +21,8 @@ void add_study_options(OptionParser& p) {
   p.add()("threads", po::value<int>()->default_value(0), "threads (0: all cores)");
 }
 
-StudyOptions study_options(const OptionParser& p) {
-  StudyOptions o;
+study::StudyOptions study_options(const OptionParser& p) {
+  study::StudyOptions o;
   o.bootstrap = p.get<int>("bootstrap");
   o.seed = p.get<std::uint64_t>("seed");
   o.level = p.get<double>("level");

@@ -25,6 +25,7 @@
 
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
+#include "lib/compute.hpp"
 #include "lib/output.hpp"
 #include "lib/shape_search.hpp"
 #include "sweeps/hyperparams.hpp"
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
   sweeps::RunSpec spec;
   spec.shape = shape.shape;
   spec.params = static_cast<double>(shape.counts.total);
-  spec.tokens = 1e11 / (6.0 * spec.params);
+  spec.tokens = tokens_for_budget_6nd(1e11, spec.params);
   spec.data = "kjv";
   spec.hp = sweeps::resolve_hyperparameters(sweeps::HyperparameterRules{}, spec.params, spec.tokens,
                                             shape.shape.seq_len);

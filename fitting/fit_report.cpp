@@ -28,11 +28,16 @@ ParametricOutcome fit_parametric(const std::vector<Observation>& observations,
     out.bootstrap = bootstrap(law, out.point, request.fit, request.bootstrap);
   else if (!(request.bootstrap.level > 0 && request.bootstrap.level < 1))
     throw InputError(fmt::format("--level: must be in (0, 1), got {}", request.bootstrap.level));
-  auto findings = point_degeneracy(law, out.point, request.fit.degeneracy);
-  for (auto& f : bootstrap_degeneracy(law, out.point, out.bootstrap)) findings.push_back(f);
-  out.degenerate_reason = degeneracy_reason(findings);
-  out.degenerate = !out.degenerate_reason.empty();
+  judge_degeneracy(out, request.fit.degeneracy);
   return out;
+}
+
+void judge_degeneracy(ParametricOutcome& o, const DegeneracyOptions& options) {
+  const LawSpec& law = find_law(o.point.law);
+  auto findings = point_degeneracy(law, o.point, options);
+  for (auto& f : bootstrap_degeneracy(law, o.point, o.bootstrap)) findings.push_back(f);
+  o.degenerate_reason = degeneracy_reason(findings);
+  o.degenerate = !o.degenerate_reason.empty();
 }
 
 FittedLaw ParametricOutcome::fitted_law(std::string name) const {
@@ -181,8 +186,7 @@ nlohmann::json to_json(const ParametricOutcome& o, const FitRequest& req) {
   doc["fixed"] = fixed;
   doc["flags"] = {{"at_bound", at_bound}, {"starts_disagree", f.n_starts_disagreeing > 0}};
   doc["degenerate"] = o.degenerate;
-  doc["degenerate_reason"] =
-      o.degenerate ? nlohmann::json(o.degenerate_reason) : nlohmann::json(nullptr);
+  doc["reason"] = o.degenerate ? nlohmann::json(o.degenerate_reason) : nlohmann::json(nullptr);
   doc["kernel"] = f.kernel.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.kernel);
   doc["bootstrap"] = {{"resamples", o.bootstrap.resamples},
                       {"failed", o.bootstrap.failed},
@@ -297,10 +301,9 @@ FittedLaw parse_stored_fit(const nlohmann::json& doc, const std::string& name) {
   if (doc.contains("degenerate") && doc["degenerate"].is_boolean()) {
     f.degenerate = doc["degenerate"].get<bool>();
     if (f.degenerate)
-      f.degenerate_reason =
-          doc.contains("degenerate_reason") && doc["degenerate_reason"].is_string()
-              ? doc["degenerate_reason"].get<std::string>()
-              : std::string("stored as degenerate");
+      f.degenerate_reason = doc.contains("reason") && doc["reason"].is_string()
+                                ? doc["reason"].get<std::string>()
+                                : std::string("stored as degenerate");
   } else {
     // A null objective was stored non-finite; a missing one (a hand-made document) is not
     // judged.
@@ -399,7 +402,7 @@ void print_fit(std::ostream& out, const nlohmann::json& doc, Format format) {
   if (doc.contains("degenerate") && doc["degenerate"].is_boolean()) {
     // The verdict covers the at-bound and tie warnings (fitting/degeneracy.hpp).
     if (doc["degenerate"].get<bool>())
-      out << "DEGENERATE: " << doc.value("degenerate_reason", std::string("(no reason stored)"))
+      out << "DEGENERATE: " << doc.value("reason", std::string("(no reason stored)"))
           << ".\nThis law is not used: predict --fit ID and plan --rule fit:ID refuse it.\n";
     else
       out << "degenerate: no\n";

@@ -9,7 +9,7 @@
 // "at_best", "disagreeing"}, "flags" {"at_bound": [names], "starts_disagree"}, "bootstrap"
 // {"resamples", "failed", "seed", "grid_starts"}, "residuals" {"rms", "max_abs"}; IsoFLOP and
 // envelope fits add "profiles" / "envelope". "intervals" is {} with --bootstrap 0.
-// Parametric fits add "degenerate" (bool) and "degenerate_reason" (string, null when not
+// Parametric fits add "degenerate" (bool) and "reason" (string, null when not
 // degenerate): the verdict of fitting/degeneracy.hpp on the fit and its bootstrap; a
 // degenerate fit's values are still reported but no command predicts or allocates from it.
 // And "kernel": the SIMD build of the chinchilla objective that ran ("generic", "avx2",
@@ -61,9 +61,12 @@ struct ParametricOutcome {
   FittedLaw fitted_law(std::string name) const;
 };
 
-// Fits, bootstraps (request.bootstrap.resamples > 0) and judges the fit.
+// Fits, bootstraps (request.bootstrap.resamples > 0) and judges the fit (judge_degeneracy).
 ParametricOutcome fit_parametric(const std::vector<Observation>& observations,
                                  const FitRequest& request);
+// Sets o.degenerate and o.degenerate_reason from the rule of fitting/degeneracy.hpp on o.point
+// and o.bootstrap (rules 1-5).
+void judge_degeneracy(ParametricOutcome& o, const DegeneracyOptions& options = {});
 nlohmann::json to_json(const ParametricOutcome& outcome, const FitRequest& request);
 
 // Fits and returns the documented JSON. Throws InputError for bad input.
@@ -79,7 +82,7 @@ std::string observations_hash(const std::vector<Observation>& observations);
 nlohmann::json to_stored_json(const ParametricOutcome& outcome, const FitRequest& request);
 
 // The law of a stored parametric fit's JSON (to_stored_json), named `name` in messages, with
-// its verdict: "degenerate"/"degenerate_reason" as stored, or, for documents stored before the
+// its verdict: "degenerate"/"reason" as stored, or, for documents stored before the
 // verdict was, judged again from the document by the same rule. A parameter stored as null
 // (non-finite) makes it degenerate; a bootstrap sample with a null value (a refit whose value
 // overflowed) is left out, as percentile intervals leave out NaN. Never fails on a null.

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "lib/compute.hpp"
 #include "lib/error.hpp"
 
 namespace scalelab::fitting {
@@ -114,7 +115,7 @@ IsoflopResult fit_isoflop(const std::vector<Observation>& runs, const IsoflopOpt
     p.log_params_opt_se = se;
     if (std::isfinite(se))
       p.params_opt.interval = Interval{std::exp(log_n_opt - z * se), std::exp(log_n_opt + z * se)};
-    p.tokens_opt = flops / (6.0 * p.params_opt.value);
+    p.tokens_opt = tokens_for_budget_6nd(flops, p.params_opt.value);
     p.min_loss = coef(0) + coef(1) * x_opt + coef(2) * x_opt * x_opt;
     p.extrapolated = x_opt < min_x || x_opt > max_x;
     result.profiles.push_back(p);

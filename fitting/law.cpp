@@ -8,6 +8,7 @@
 
 #include "fitting/chinchilla_objective.hpp"
 #include "fitting/huber.hpp"
+#include "lib/compute.hpp"
 #include "lib/error.hpp"
 
 namespace scalelab::fitting {
@@ -151,6 +152,7 @@ std::vector<LawSpec> make_laws() {
     } else {
       s.objective = autodiff_objective<OneVariableModel<2>>;
       s.log_loss = plain_log_loss<OneVariableModel<2>>;
+      s.of_compute = true;
     }
     laws.push_back(std::move(s));
   }
@@ -231,6 +233,14 @@ ChinchillaLaw to_chinchilla_law(const std::vector<double>& x) {
   return {std::exp(x[kE]), std::exp(x[kA]), std::exp(x[kB]), x[kAlpha], x[kBeta]};
 }
 
+std::vector<double> chinchilla_parameters(const ChinchillaLaw& c) {
+  return {std::log(c.A), std::log(c.B), std::log(c.E), c.alpha, c.beta};
+}
+
+std::vector<double> kaplan_parameters(const KaplanLaw& k) {
+  return {std::log(k.N_c), std::log(k.D_c), k.alpha_N, k.alpha_D};
+}
+
 Allocation optimal_allocation(const LawSpec& law, const std::vector<double>& x, double c) {
   if (!law.allocates)
     throw InputError(
@@ -239,7 +249,7 @@ Allocation optimal_allocation(const LawSpec& law, const std::vector<double>& x, 
     throw InputError(fmt::format("budget must be finite and positive, got {}", c));
   if (law.name == "chinchilla") return to_chinchilla_law(x).optimal_allocation(c);
   // Minimise log L(N, C/(6N)) over t = log N ∈ [0, log(C/6)]: a scan, then golden section.
-  const double total = std::log(c / 6.0);
+  const double total = std::log(params_tokens_product_6nd(c));
   auto g = [&](double t) {
     return law.log_loss(x.data(), make_point(std::exp(t), std::exp(total - t), c));
   };
@@ -261,7 +271,7 @@ Allocation optimal_allocation(const LawSpec& law, const std::vector<double>& x, 
   }
   Allocation a;
   a.params = std::exp((lo + hi) / 2);
-  a.tokens = c / (6.0 * a.params);
+  a.tokens = tokens_for_budget_6nd(c, a.params);
   return a;
 }
 

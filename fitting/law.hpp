@@ -58,6 +58,8 @@ struct LawSpec {
   std::function<double(const double* x, const LawPoint&)> log_loss;
   // True for laws of both N and D, which can split a budget C = 6ND.
   bool allocates = false;
+  // True for a law of C alone (power-c): it reads only the point's C.
+  bool of_compute = false;
 
   // Reported values (exp of log-scale parameters).
   std::vector<double> reported(const std::vector<double>& x) const;
@@ -80,7 +82,12 @@ std::vector<std::vector<double>> hoffmann_grid_axes();
 // chinchilla, a 1-D minimisation of the predicted loss over log N otherwise.
 Allocation optimal_allocation(const LawSpec& law, const std::vector<double>& x, double flops);
 
-// A fitted chinchilla law as lib's ChinchillaLaw.
+// A fitted chinchilla law as lib's ChinchillaLaw, and back: the fitted-scale parameters
+// (log A, log B, log E, alpha, beta) of a published one.
 ChinchillaLaw to_chinchilla_law(const std::vector<double>& x);
+std::vector<double> chinchilla_parameters(const ChinchillaLaw& law);
+// The fitted-scale parameters (log N_c, log D_c, alpha_N, alpha_D) of law "kaplan" for Kaplan
+// et al.'s published constants (N non-embedding).
+std::vector<double> kaplan_parameters(const KaplanLaw& law);
 
 }  // namespace scalelab::fitting

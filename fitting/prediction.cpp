@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 
+#include "lib/compute.hpp"
 #include "lib/error.hpp"
 #include "lib/output.hpp"
 
@@ -41,7 +42,7 @@ LossPrediction predict_loss(const LawSpec& law, const std::vector<double>& x,
   check_positive(d, "--tokens");
   if (unique_tokens < 0 || unique_tokens > d)
     throw InputError(fmt::format("unique tokens must lie in [0, D], got {}", unique_tokens));
-  const LawPoint p = make_point(n, d, 6.0 * n * d, 1.0, unique_tokens);
+  const LawPoint p = make_point(n, d, training_flops_6nd(n, d), 1.0, unique_tokens);
   const double loss = law.predict(x, p);
   check_finite(loss, "loss",
                fmt::format("at N = {}, D = {}", format_general(n, 4), format_general(d, 4)));
@@ -72,6 +73,24 @@ AllocationPrediction predict_allocation(const LawSpec& law, const std::vector<do
           estimate(point[2], draws[2], level), estimate(point[3], draws[3], level)};
 }
 
+LossPrediction predict_loss_at_budget(const LawSpec& law, const std::vector<double>& x,
+                                      const std::vector<std::vector<double>>& samples, double level,
+                                      double c) {
+  check_positive(c, "--budget");
+  if (law.allocates) return {predict_allocation(law, x, samples, level, c).loss};
+  if (!law.of_compute)
+    throw InputError(fmt::format(
+        "law {} is a law of one variable other than C: it predicts no loss at a budget", law.name));
+  // A law of C reads only the point's C; N and D are any split with 6·N·D = C.
+  const double n = params_at_tokens_per_param_6nd(c, 1.0);
+  const LawPoint p = make_point(n, tokens_for_budget_6nd(c, n), c);
+  std::vector<double> draws;
+  for (const auto& s : samples) draws.push_back(law.predict(s, p));
+  const double loss = law.predict(x, p);
+  check_finite(loss, "loss", fmt::format("at C = {}", format_general(c, 4)));
+  return {estimate(loss, draws, level)};
+}
+
 void FittedLaw::require_sound() const {
   if (degenerate) throw DegenerateFitError(name, degenerate_reason);
 }
@@ -85,6 +104,11 @@ LossPrediction predict_loss(const FittedLaw& f, double params, double tokens,
 AllocationPrediction predict_allocation(const FittedLaw& f, double flops) {
   f.require_sound();
   return predict_allocation(*f.law, f.x, f.samples, f.level, flops);
+}
+
+LossPrediction predict_loss_at_budget(const FittedLaw& f, double flops) {
+  f.require_sound();
+  return predict_loss_at_budget(*f.law, f.x, f.samples, f.level, flops);
 }
 
 }  // namespace scalelab::fitting

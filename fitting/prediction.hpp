@@ -57,6 +57,7 @@ struct FittedLaw {
 LossPrediction predict_loss(const FittedLaw& law, double params, double tokens,
                             double unique_tokens = 0);
 AllocationPrediction predict_allocation(const FittedLaw& law, double flops);
+LossPrediction predict_loss_at_budget(const FittedLaw& law, double flops);
 
 // `samples` are fitted-scale parameter vectors (BootstrapResult::samples); may be empty.
 // Laws of one variable take the variable from N (power-n), D (power-d) or C (power-c);
@@ -64,6 +65,13 @@ AllocationPrediction predict_allocation(const FittedLaw& law, double flops);
 LossPrediction predict_loss(const LawSpec& law, const std::vector<double>& x,
                             const std::vector<std::vector<double>>& samples, double level,
                             double params, double tokens, double unique_tokens = 0);
+
+// The loss a law predicts at a training budget of C FLOPs: L(C) for a law of C alone
+// (power-c), the compute-optimal L(N_opt, D_opt) of C = 6ND for a law of N and D (the loss of
+// predict_allocation). Throws InputError for power-n and power-d, which do not see C.
+LossPrediction predict_loss_at_budget(const LawSpec& law, const std::vector<double>& x,
+                                      const std::vector<std::vector<double>>& samples, double level,
+                                      double flops);
 
 // Throws InputError for a law that does not depend on both N and D.
 AllocationPrediction predict_allocation(const LawSpec& law, const std::vector<double>& x,

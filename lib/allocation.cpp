@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "lib/compute.hpp"
 #include "lib/error.hpp"
 
 namespace scalelab {
@@ -12,8 +13,8 @@ Allocation AllocationRule::allocate(double c) const {
   switch (kind) {
     case Kind::kRatio: {
       Allocation a;
-      a.params = std::sqrt(c / (6.0 * tokens_per_param));
-      a.tokens = c / (6.0 * a.params);  // = r·N, written so that 6·N·D == C to rounding
+      a.params = params_at_tokens_per_param_6nd(c, tokens_per_param);
+      a.tokens = tokens_for_budget_6nd(c, a.params);  // = r·N, so that 6·N·D == C to rounding
       return a;
     }
     case Kind::kChinchilla:

@@ -1,5 +1,7 @@
 #include "lib/compute.hpp"
 
+#include <cmath>
+
 namespace scalelab {
 
 ParamCounts count_params(const ModelShape& s) {
@@ -40,11 +42,15 @@ double chinchilla_forward_flops_per_token(const ModelShape& s) {
 FlopsPerToken flops_per_token(const ModelShape& s) {
   const ParamCounts p = count_params(s);
   FlopsPerToken f;
-  f.six_n = 6.0 * static_cast<double>(p.total);
+  f.six_n = training_flops_6nd(static_cast<double>(p.total), 1.0);
   f.kaplan = 6.0 * static_cast<double>(p.non_embedding) +
              6.0 * s.n_layer * static_cast<double>(s.seq_len) * s.d_attn();
   f.chinchilla = 3.0 * chinchilla_forward_flops_per_token(s);
   return f;
+}
+
+double params_at_tokens_per_param_6nd(double flops, double tokens_per_param) {
+  return std::sqrt(flops / (6.0 * tokens_per_param));
 }
 
 }  // namespace scalelab

@@ -42,7 +42,32 @@ FlopsPerToken flops_per_token(const ModelShape& shape);
 // Forward-pass FLOPs per token of the Appendix F count (chinchilla / 3).
 double chinchilla_forward_flops_per_token(const ModelShape& shape);
 
-// C = 6·N·D with N = total parameters.
+// ---- The convention C = 6·N·D -------------------------------------------------------------
+// Training a dense transformer costs 6 FLOPs per parameter per token: forward 2·N·D, backward
+// 4·N·D (Kaplan et al. 2020 §2.1; Hoffmann et al. 2022). scalelab's N is the TOTAL parameter
+// count (Chinchilla's convention): every caller passes total parameters, except Kaplan's own
+// law and allocation (lib/scaling_law.hpp), whose N is his non-embedding count and which use
+// the same 6·N·D with it. These are the only places the factor 6 is written; the exact
+// per-token counts of a concrete shape are flops_per_token() above.
+
+// C = 6·N·D: the training FLOPs of N parameters on D tokens.
 inline double training_flops_6nd(double params, double tokens) { return 6.0 * params * tokens; }
+
+// D = C / (6·N): the tokens a budget of C FLOPs trains at N parameters.
+inline double tokens_for_budget_6nd(double flops, double params) { return flops / (6.0 * params); }
+
+// N·D = C / 6: the product of parameters and tokens that a budget fixes (constant along an
+// IsoFLOP profile).
+inline double params_tokens_product_6nd(double flops) { return flops / 6.0; }
+
+// N = sqrt(C / (6·r)): the parameters of the split of C at r = D/N tokens per parameter
+// (Chinchilla's rule of thumb r ≈ 20); its D is tokens_for_budget_6nd(C, N) = r·N.
+double params_at_tokens_per_param_6nd(double flops, double tokens_per_param);
+
+// Inference (forward pass only) costs 2 FLOPs per parameter per token: 2·N·T for T tokens
+// served (Kaplan et al. 2020 §2.1; Sardana et al. 2024 add it to the training cost).
+inline double inference_flops_2nt(double params, double inference_tokens) {
+  return 2.0 * params * inference_tokens;
+}
 
 }  // namespace scalelab

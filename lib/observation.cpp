@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "lib/compute.hpp"
 #include "lib/csv.hpp"
 #include "lib/error.hpp"
 
@@ -86,7 +87,7 @@ std::vector<Observation> read_observations_csv(const std::string& path) {
       o.params = positive_number(t, row, n, "Model Size");
       o.flops = positive_number(t, row, c, "Training FLOP");
       o.loss = positive_number(t, row, l, "loss");
-      o.tokens = o.flops / (6.0 * o.params);
+      o.tokens = tokens_for_budget_6nd(o.flops, o.params);
       validate_observation(o);
       out.push_back(std::move(o));
     }
@@ -101,7 +102,7 @@ std::vector<Observation> read_observations_csv(const std::string& path) {
     o.params = positive_number(t, row, n, "N");
     o.tokens = positive_number(t, row, d, "D");
     o.loss = positive_number(t, row, l, "loss");
-    o.flops = c ? positive_number(t, row, *c, "C") : 6.0 * o.params * o.tokens;
+    o.flops = c ? positive_number(t, row, *c, "C") : training_flops_6nd(o.params, o.tokens);
     if (unique && !row.fields[*unique].empty())
       o.unique_tokens = positive_number(t, row, *unique, "unique_tokens");
     if (step && !row.fields[*step].empty()) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "lib/compute.hpp"
 #include "lib/error.hpp"
 #include "lib/units.hpp"
 
@@ -16,8 +17,8 @@ double ChinchillaLaw::loss(double n, double d) const {
 Allocation ChinchillaLaw::optimal_allocation(double c) const {
   const double g = std::pow(alpha * A / (beta * B), 1.0 / (alpha + beta));
   Allocation a;
-  a.params = g * std::pow(c / 6.0, beta / (alpha + beta));
-  a.tokens = (c / 6.0) / a.params;
+  a.params = g * std::pow(params_tokens_product_6nd(c), beta / (alpha + beta));
+  a.tokens = params_tokens_product_6nd(c) / a.params;
   return a;
 }
 
@@ -28,7 +29,7 @@ double KaplanLaw::loss(double n, double d) const {
 Allocation KaplanLaw::optimal_allocation(double c) const {
   Allocation a;
   a.params = n_opt_coefficient * std::pow(c / kFlopsPerPfDay, n_opt_exponent);
-  a.tokens = c / (6.0 * a.params);
+  a.tokens = tokens_for_budget_6nd(c, a.params);
   return a;
 }
 

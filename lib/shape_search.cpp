@@ -28,6 +28,12 @@ ShapeChoice choose_shape(double target, const ShapeSearchOptions& o) {
                                  o.min_aspect, o.max_aspect));
   if (o.vocab_size < 2) throw InputError(fmt::format("--vocab: {} (accepted: >= 2)", o.vocab_size));
   if (o.seq_len < 1) throw InputError(fmt::format("--seq-len: {} (accepted: >= 1)", o.seq_len));
+  if (o.min_layers < 1 || o.max_layers < o.min_layers)
+    throw InputError(fmt::format("layers [{}, {}]: empty (accepted: 1 <= min_layers <= max_layers)",
+                                 o.min_layers, o.max_layers));
+  if (o.head_dim < 0 || o.head_dim % 2 != 0)
+    throw InputError(
+        fmt::format("head_dim: {} (accepted: 0 for the default, or an even width)", o.head_dim));
 
   const double log_center = 0.5 * (std::log(o.min_aspect) + std::log(o.max_aspect));
   // Best shape inside the aspect band, and best by size error plus the log-distance outside
@@ -48,14 +54,15 @@ ShapeChoice choose_shape(double target, const ShapeSearchOptions& o) {
   };
   Candidate in_band, overall;
   auto combined = [](const Candidate& c) { return c.size_error + c.aspect_excess; };
-  for (int d = 16; d <= o.max_d_model; d += d_model_step(d)) {
+  const int d_first = o.head_dim > 0 ? 2 * o.head_dim : 16;
+  for (int d = d_first; d <= o.max_d_model; d += o.head_dim > 0 ? o.head_dim : d_model_step(d)) {
     Candidate c;
     ModelShape& s = c.shape;
     s.arch = o.arch;
     s.vocab_size = o.vocab_size;
     s.seq_len = o.seq_len;
     s.d_model = d;
-    s.head_dim = default_head_dim(d);
+    s.head_dim = o.head_dim > 0 ? o.head_dim : default_head_dim(d);
     s.n_head = d / s.head_dim;
     s.d_ff = default_d_ff(o.arch, d);
     s.tied_embeddings = o.tied_embeddings.value_or(o.arch == Arch::kGpt2);
@@ -66,7 +73,7 @@ ShapeChoice choose_shape(double target, const ShapeSearchOptions& o) {
     const double per_layer = static_cast<double>(count_params(s).total) - one;
     const double base = one - per_layer;
     const double ideal = (target - base) / per_layer;
-    const int lo_layers = std::max(1, static_cast<int>(std::floor(ideal)) - 1);
+    const int lo_layers = std::max(o.min_layers, static_cast<int>(std::floor(ideal)) - 1);
     for (int L = lo_layers; L <= lo_layers + 3 && L <= o.max_layers; ++L) {
       s.n_layer = L;
       const double aspect = static_cast<double>(d) / L;
@@ -78,7 +85,8 @@ ShapeChoice choose_shape(double target, const ShapeSearchOptions& o) {
       if (c.inside && c.better_than(in_band)) in_band = c;
       if (combined(c) < combined(overall)) overall = c;
     }
-    if (base + per_layer > 4 * target) break;  // every wider model is too big
+    // every wider model is too big
+    if (base + per_layer * o.min_layers > 4 * target) break;
   }
   ShapeChoice choice;
   const Candidate& chosen = in_band.size_error <= kBandTolerance ? in_band : overall;

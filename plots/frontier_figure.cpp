@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "lib/compute.hpp"
 #include "lib/scaling_law.hpp"
 #include "plots/palette.hpp"
 
@@ -115,8 +116,8 @@ Figure frontier_figure(const FrontierData& d, bool params) {
         pts.hi.push_back(n_hi);
       } else {  // D = C / (6N): the interval flips
         pts.y.push_back(p.tokens_opt);
-        pts.lo.push_back(p.flops / (6 * n_hi));
-        pts.hi.push_back(p.flops / (6 * n_lo));
+        pts.lo.push_back(tokens_for_budget_6nd(p.flops, n_hi));
+        pts.hi.push_back(tokens_for_budget_6nd(p.flops, n_lo));
       }
     }
     f.series.push_back(std::move(pts));

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "lib/compute.hpp"
 #include "lib/output.hpp"
 #include "plots/palette.hpp"
 
@@ -31,14 +32,17 @@ Figure curves_figure(const LearningCurvesData& d, bool flops) {
   for (std::size_t rank = 0; rank < order.size(); ++rank) {
     const LearningCurve& r = d.runs[order[rank]];
     const std::string color = sequential_color(rank, order.size());
-    const double x_per_token = flops ? 6.0 * r.params : 1.0;
+    // x: training compute C = 6·N·D at each point, or the tokens D themselves.
+    auto x_at = [&](double tokens) {
+      return flops ? training_flops_6nd(r.params, tokens) : tokens;
+    };
     Series curve;
     curve.kind = Series::Kind::kLine;
     curve.color = color;
     curve.line_width = 1.6;
     curve.title = r.label.empty() ? "N = " + format_si(r.params) : escape_enhanced(r.label);
     for (std::size_t i = 0; i < r.tokens.size(); ++i) {
-      curve.x.push_back(r.tokens[i] * x_per_token);
+      curve.x.push_back(x_at(r.tokens[i]));
       curve.y.push_back(r.loss[i]);
     }
     if (curve.x.empty()) continue;
@@ -52,7 +56,7 @@ Figure curves_figure(const LearningCurvesData& d, bool flops) {
       rest.color = color;
       rest.line_width = 1.6;
       for (std::size_t i = 0; i < e.tokens.size(); ++i) {
-        rest.x.push_back(e.tokens[i] * x_per_token);
+        rest.x.push_back(x_at(e.tokens[i]));
         rest.y.push_back(e.loss[i]);
       }
       if (e.final_interval) {
@@ -62,7 +66,7 @@ Figure curves_figure(const LearningCurvesData& d, bool flops) {
         bar.color = color;
         bar.point_size = 1.0;
         bar.line_width = 1.6;
-        bar.x = {e.tokens.back() * x_per_token};
+        bar.x = {x_at(e.tokens.back())};
         bar.y = {e.loss.back()};
         bar.lo = {e.final_interval->lo};
         bar.hi = {e.final_interval->hi};

@@ -19,27 +19,14 @@ std::vector<double> log_spaced(double lo, double hi, int points) {
 
 }  // namespace
 
-LossCurve optimal_loss_curve(const std::string& label, const std::string& color,
-                             const fitting::LawSpec& law, const std::vector<double>& x,
-                             const std::vector<std::vector<double>>& samples, double level,
-                             double c_min, double c_max, int points) {
+LossCurve loss_at_budget_curve(const std::string& label, const std::string& color,
+                               const fitting::LawSpec& law, const std::vector<double>& x,
+                               const std::vector<std::vector<double>>& samples, double level,
+                               double c_min, double c_max, int points) {
   LossCurve c{label, label, color, {}, {}};
   for (double flops : log_spaced(c_min, c_max, points)) {
     c.flops.push_back(flops);
-    c.loss.push_back(fitting::predict_allocation(law, x, samples, level, flops).loss);
-  }
-  return c;
-}
-
-LossCurve compute_law_curve(const std::string& label, const std::string& color,
-                            const fitting::LawSpec& law, const std::vector<double>& x,
-                            const std::vector<std::vector<double>>& samples, double level,
-                            double c_min, double c_max, int points) {
-  LossCurve c{label, label, color, {}, {}};
-  for (double flops : log_spaced(c_min, c_max, points)) {
-    c.flops.push_back(flops);
-    // power-c reads C = 6·N·D from the point: any split with 6·N·D = C gives the same value.
-    c.loss.push_back(fitting::predict_loss(law, x, samples, level, flops / 6.0, 1.0).loss);
+    c.loss.push_back(fitting::predict_loss_at_budget(law, x, samples, level, flops).loss);
   }
   return c;
 }

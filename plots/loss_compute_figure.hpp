@@ -31,18 +31,28 @@ struct LossComputeData {
   double level = 0.95;
 };
 
-// The compute-optimal loss L(N_opt(C), D_opt(C)) of a law of N and D, sampled over
-// [c_min, c_max] with intervals from the bootstrap samples (may be empty).
-LossCurve optimal_loss_curve(const std::string& label, const std::string& color,
-                             const fitting::LawSpec& law, const std::vector<double>& x,
-                             const std::vector<std::vector<double>>& samples, double level,
-                             double c_min, double c_max, int points = 50);
+// A law's loss at each budget over [c_min, c_max] (fitting::predict_loss_at_budget: the
+// compute-optimal L(N_opt(C), D_opt(C)) of a law of N and D, L(C) of power-c), with
+// intervals from the bootstrap samples (may be empty).
+LossCurve loss_at_budget_curve(const std::string& label, const std::string& color,
+                               const fitting::LawSpec& law, const std::vector<double>& x,
+                               const std::vector<std::vector<double>>& samples, double level,
+                               double c_min, double c_max, int points = 50);
 
-// A law of C alone (power-c: L = E + A/C^α) sampled over [c_min, c_max].
-LossCurve compute_law_curve(const std::string& label, const std::string& color,
-                            const fitting::LawSpec& law, const std::vector<double>& x,
-                            const std::vector<std::vector<double>>& samples, double level,
-                            double c_min, double c_max, int points = 50);
+// The two names apps/study.cpp still calls; both are loss_at_budget_curve (to go when the
+// study moves to study/).
+inline LossCurve optimal_loss_curve(const std::string& label, const std::string& color,
+                                    const fitting::LawSpec& law, const std::vector<double>& x,
+                                    const std::vector<std::vector<double>>& samples, double level,
+                                    double c_min, double c_max, int points = 50) {
+  return loss_at_budget_curve(label, color, law, x, samples, level, c_min, c_max, points);
+}
+inline LossCurve compute_law_curve(const std::string& label, const std::string& color,
+                                   const fitting::LawSpec& law, const std::vector<double>& x,
+                                   const std::vector<std::vector<double>>& samples, double level,
+                                   double c_min, double c_max, int points = 50) {
+  return loss_at_budget_curve(label, color, law, x, samples, level, c_min, c_max, points);
+}
 
 // Figure "loss_vs_compute".
 Figure loss_compute_figure(const LossComputeData& data);

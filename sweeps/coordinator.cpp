@@ -21,6 +21,7 @@
 #include "db/metrics_store.hpp"
 #include "db/run_store.hpp"
 #include "db/sweep_store.hpp"
+#include "lib/compute.hpp"
 #include "lib/error.hpp"
 #include "sweeps/ingest.hpp"
 
@@ -464,8 +465,8 @@ class Coordinator {
                                          static_cast<double>(a.task.spec.hp.batch_tokens));
         const double stop_tokens = r.tokens * a.task.spec.train_fraction();
         seen = std::min(seen, stop_tokens);
-        trained_flops += 6.0 * r.params * seen;
-        remaining_flops += 6.0 * r.params * (stop_tokens - seen);
+        trained_flops += training_flops_6nd(r.params, seen);
+        remaining_flops += training_flops_6nd(r.params, stop_tokens - seen);
         p.runs.push_back({r.name, a.latest->step, a.task.spec.stop_steps, a.latest->train_loss,
                           a.latest->tokens_per_s});
       } else {

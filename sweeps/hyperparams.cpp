@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "lib/compute.hpp"
 #include "lib/error.hpp"
 
 namespace scalelab::sweeps {
@@ -43,6 +44,12 @@ void HyperparameterRules::validate() const {
   if (!(weight_decay >= 0 && std::isfinite(weight_decay)))
     throw InputError(
         fmt::format("hyperparameters.weight_decay: {} (accepted: >= 0)", weight_decay));
+  if (min_steps < 0)
+    throw InputError(fmt::format("hyperparameters.min_steps: {} (accepted: >= 0)", min_steps));
+  if (!(beta2 > 0 && beta2 < 1))
+    throw InputError(fmt::format("hyperparameters.beta2: {} (accepted: 0 < beta2 < 1)", beta2));
+  if (eval_tokens < 1)
+    throw InputError(fmt::format("hyperparameters.eval_tokens: {} (accepted: >= 1)", eval_tokens));
   if (!(grad_clip > 0 && std::isfinite(grad_clip)))
     throw InputError(fmt::format("hyperparameters.grad_clip: {} (accepted: > 0)", grad_clip));
   if (evals_per_run < 1 || checkpoints_per_run < 1)
@@ -57,12 +64,17 @@ RunHyperparameters resolve_hyperparameters(const HyperparameterRules& rules, dou
   if (!(params > 0 && tokens > 0 && seq_len > 0))
     throw InputError(fmt::format("run with N = {}, D = {}, seq_len {}: all must be > 0", params,
                                  tokens, seq_len));
-  const double flops = 6.0 * params * tokens;
+  const double flops = training_flops_6nd(params, tokens);
   RunHyperparameters h;
   h.lr = rules.lr(params, flops);
   h.min_lr = h.lr * rules.min_lr_ratio;
-  const double batch = rules.batch_tokens(params, flops);
-  h.batch_sequences = static_cast<int>(std::max(1.0, std::round(batch / seq_len)));
+  double batch = rules.batch_tokens(params, flops);
+  int sequences = static_cast<int>(std::max(1.0, std::round(batch / seq_len)));
+  if (rules.min_steps > 0) {
+    const double cap = std::floor(tokens / static_cast<double>(rules.min_steps) / seq_len);
+    sequences = std::max(1, std::min(sequences, static_cast<int>(cap)));
+  }
+  h.batch_sequences = sequences;
   h.batch_tokens = static_cast<std::int64_t>(h.batch_sequences) * seq_len;
   // The schedule covers the run's own D: the last step may be the one that crosses D.
   // D is trained as a whole number of tokens (llround), as the trainer counts it.
@@ -74,7 +86,9 @@ RunHyperparameters resolve_hyperparameters(const HyperparameterRules& rules, dou
   h.eval_every = std::max<std::int64_t>(1, h.total_steps / rules.evals_per_run);
   h.checkpoint_every = std::max<std::int64_t>(1, h.total_steps / rules.checkpoints_per_run);
   h.weight_decay = rules.weight_decay;
+  h.beta2 = rules.beta2;
   h.grad_clip = rules.grad_clip;
+  h.eval_tokens = rules.eval_tokens;
   h.seed = rules.seed;
   return h;
 }
@@ -92,11 +106,14 @@ void to_json(nlohmann::json& j, const HyperparameterRules& r) {
   j = {{"lr", r.lr},
        {"batch_tokens", r.batch_tokens},
        {"warmup_fraction", r.warmup_fraction},
+       {"min_steps", r.min_steps},
        {"min_lr_ratio", r.min_lr_ratio},
        {"weight_decay", r.weight_decay},
+       {"beta2", r.beta2},
        {"grad_clip", r.grad_clip},
        {"evals_per_run", r.evals_per_run},
        {"checkpoints_per_run", r.checkpoints_per_run},
+       {"eval_tokens", r.eval_tokens},
        {"seed", r.seed}};
 }
 
@@ -110,7 +127,9 @@ void to_json(nlohmann::json& j, const RunHyperparameters& h) {
        {"eval_every", h.eval_every},
        {"checkpoint_every", h.checkpoint_every},
        {"weight_decay", h.weight_decay},
+       {"beta2", h.beta2},
        {"grad_clip", h.grad_clip},
+       {"eval_tokens", h.eval_tokens},
        {"seed", h.seed}};
 }
 
@@ -124,7 +143,9 @@ void from_json(const nlohmann::json& j, RunHyperparameters& h) {
   h.eval_every = j.at("eval_every").get<std::int64_t>();
   h.checkpoint_every = j.at("checkpoint_every").get<std::int64_t>();
   h.weight_decay = j.at("weight_decay").get<double>();
+  h.beta2 = j.value("beta2", 0.95);
   h.grad_clip = j.at("grad_clip").get<double>();
+  h.eval_tokens = j.value("eval_tokens", std::int64_t{65536});
   h.seed = j.at("seed").get<std::uint64_t>();
 }
 

@@ -47,13 +47,22 @@ struct HyperparameterRules {
   // Batch size in tokens; default B = 0.2920 · C^0.3271 (DeepSeek LLM).
   PowerRule batch_tokens = {"flops", 0.2920, 1.0, 0.3271, 1.0, 1e300};
   double warmup_fraction = 0.02;  // of the run's steps; at least 1 step
-  double min_lr_ratio = 0.1;      // cosine decays to this fraction of the peak (Chinchilla)
-  double weight_decay = 0.1;      // AdamW, GPT-3 / nanoGPT
-  double grad_clip = 1.0;         // global norm clip, GPT-3
+  // At least this many optimizer steps per run: the batch is capped at D / min_steps tokens
+  // (whole sequences, at least one). 0: no cap. Porian et al. 2024 trace small-scale
+  // distortions of compute-optimal fits to runs with too few steps, whose loss measures the
+  // step count rather than the model.
+  std::int64_t min_steps = 0;
+  double min_lr_ratio = 0.1;  // cosine decays to this fraction of the peak (Chinchilla)
+  double weight_decay = 0.1;  // AdamW, GPT-3 / nanoGPT
+  // AdamW β2. 0.95 is GPT-3's; Porian et al. 2024 find 0.99-0.999 needed at small batches
+  // (a few hundred to a few thousand tokens), where 0.95 distorts the fitted optimum.
+  double beta2 = 0.95;
+  double grad_clip = 1.0;  // global norm clip, GPT-3
   // Evaluate on held-out data this many times over a run (at least every step for tiny runs)
   // and checkpoint this many times, so a crash loses at most 1/checkpoints of a run.
   int evals_per_run = 10;
   int checkpoints_per_run = 10;
+  std::int64_t eval_tokens = 65536;  // held-out tokens per evaluation
   std::uint64_t seed = 1234;
 
   void validate() const;
@@ -70,7 +79,9 @@ struct RunHyperparameters {
   std::int64_t eval_every = 0;        // steps
   std::int64_t checkpoint_every = 0;  // steps
   double weight_decay = 0;
+  double beta2 = 0.95;
   double grad_clip = 0;
+  std::int64_t eval_tokens = 65536;
   std::uint64_t seed = 0;
 };
 
@@ -80,8 +91,9 @@ RunHyperparameters resolve_hyperparameters(const HyperparameterRules& rules, dou
                                            double tokens, int seq_len);
 
 // JSON with keys lr, batch_tokens (each {of, coefficient, reference, exponent, min, max}),
-// warmup_fraction, min_lr_ratio, weight_decay, grad_clip, evals_per_run,
-// checkpoints_per_run, seed.
+// warmup_fraction, min_steps, min_lr_ratio, weight_decay, beta2, grad_clip, evals_per_run,
+// checkpoints_per_run, eval_tokens, seed. A RunHyperparameters document stored before beta2
+// and eval_tokens existed reads with their defaults.
 void to_json(nlohmann::json& j, const PowerRule& rule);
 void to_json(nlohmann::json& j, const HyperparameterRules& rules);
 void to_json(nlohmann::json& j, const RunHyperparameters& h);

@@ -29,7 +29,7 @@ PlannedRun point(double params, double tokens, const ShapeChoice& shape, const P
   // The non-embedding share of the concrete shape, applied to `params`.
   r.non_embedding_params = params * static_cast<double>(shape.counts.non_embedding) /
                            static_cast<double>(shape.counts.total);
-  r.flops_6nd = 6.0 * params * tokens;
+  r.flops_6nd = training_flops_6nd(params, tokens);
   r.flops_exact = flops_per_token(shape.shape).chinchilla * tokens;
   r.predicted_loss = o.rule.predicted_loss(params, r.non_embedding_params, tokens);
   r.hours = accelerator_hours(r.flops_exact, o.hardware, o.mfu);
@@ -50,13 +50,21 @@ Plan make_plan(const PlanOptions& o) {
     for (int i = 0; i < o.grid; ++i) {
       // Log-spaced targets from N_opt/span to N_opt·span (N_opt alone when grid == 1).
       const double t = o.grid == 1 ? 0.0 : -1.0 + 2.0 * i / (o.grid - 1);
-      const double target = opt.params * std::pow(o.span, t);
-      const ShapeChoice shape = choose_shape(target, o.shape);
-      // Neighbouring targets can round to one shape when shapes are coarse (tiny models):
-      // such a repeat would train the same run twice, so it is planned once.
-      if (!b.grid.empty() && b.grid.back().shape.shape == shape.shape) continue;
+      double target = opt.params * std::pow(o.span, t);
+      ShapeChoice shape = choose_shape(target, o.shape);
+      // Neighbouring targets can round to one shape when shapes are coarse (tiny models): the
+      // target steps up to the next larger shape, so that every budget keeps `grid` distinct
+      // sizes (an IsoFLOP profile needs its points; its largest may lie beyond N_opt·span).
+      for (int k = 0; k < 200 && !b.grid.empty() &&
+                      static_cast<double>(shape.counts.total) <= b.grid.back().params;
+           ++k) {
+        target *= 1.05;
+        shape = choose_shape(target, o.shape);
+      }
+      if (!b.grid.empty() && static_cast<double>(shape.counts.total) <= b.grid.back().params)
+        continue;  // no larger shape within reach (max_d_model, max_layers)
       const double n = static_cast<double>(shape.counts.total);
-      b.grid.push_back(point(n, c / (6.0 * n), shape, o));
+      b.grid.push_back(point(n, tokens_for_budget_6nd(c, n), shape, o));
     }
     plan.budgets.push_back(std::move(b));
   }
@@ -94,6 +102,9 @@ nlohmann::json plan_options_to_json(const PlanOptions& o) {
           {"seq_len", o.shape.seq_len},
           {"min_aspect", o.shape.min_aspect},
           {"max_aspect", o.shape.max_aspect},
+          {"min_layers", o.shape.min_layers},
+          {"max_layers", o.shape.max_layers},
+          {"head_dim", o.shape.head_dim},
           {"hardware", o.hardware.name},
           {"mfu", o.mfu},
           {"data", o.data}};

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/compute.hpp"
 #include "lib/error.hpp"
 #include "lib/output.hpp"
 
@@ -44,7 +45,7 @@ std::map<std::string, std::string> placeholders(const RunSpec& s, const std::str
   auto integer = [](std::int64_t v) { return std::to_string(v); };
   return {{"params", num(s.params)},
           {"tokens", num(s.tokens)},
-          {"flops", num(6.0 * s.params * s.tokens)},
+          {"flops", num(training_flops_6nd(s.params, s.tokens))},
           {"budget_flops", num(s.budget_flops)},
           {"n_layer", integer(s.shape.n_layer)},
           {"d_model", integer(s.shape.d_model)},

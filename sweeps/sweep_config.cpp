@@ -92,10 +92,12 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& sourc
   }
   SweepConfig c;
   if (root.IsNull()) return c;
-  r.check_keys(root, "",
-               {"budgets", "rule", "tokens_per_param", "grid", "span", "arch", "vocab_size",
-                "seq_len", "tied_embeddings", "min_aspect", "max_aspect", "hardware", "mfu", "data",
-                "hyperparameters", "divergence", "backend"});
+  r.check_keys(
+      root, "",
+      {"budgets",    "rule",     "tokens_per_param", "grid",       "span",       "arch",
+       "vocab_size", "seq_len",  "tied_embeddings",  "min_aspect", "max_aspect", "min_layers",
+       "max_layers", "head_dim", "hardware",         "mfu",        "data",       "hyperparameters",
+       "divergence", "backend"});
   PlanOptions& p = c.plan;
   r.get(root, "mfu", "", p.mfu, "a number in (0, 1]");
   try {
@@ -151,6 +153,9 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& sourc
   }
   r.get(root, "min_aspect", "", p.shape.min_aspect, "a number");
   r.get(root, "max_aspect", "", p.shape.max_aspect, "a number");
+  r.get(root, "min_layers", "", p.shape.min_layers, "an integer");
+  r.get(root, "max_layers", "", p.shape.max_layers, "an integer");
+  r.get(root, "head_dim", "", p.shape.head_dim, "an even integer (0: by width)");
   std::string hardware = p.hardware.name;
   r.get(root, "hardware", "", hardware, "an accelerator name");
   try {
@@ -169,18 +174,22 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& sourc
 
   if (const YAML::Node h = root["hyperparameters"]; h.IsDefined() && !h.IsNull()) {
     const std::string path = "hyperparameters";
-    r.check_keys(h, path,
-                 {"lr", "batch_tokens", "warmup_fraction", "min_lr_ratio", "weight_decay",
-                  "grad_clip", "evals_per_run", "checkpoints_per_run", "seed"});
+    r.check_keys(
+        h, path,
+        {"lr", "batch_tokens", "warmup_fraction", "min_steps", "min_lr_ratio", "weight_decay",
+         "beta2", "grad_clip", "evals_per_run", "checkpoints_per_run", "eval_tokens", "seed"});
     HyperparameterRules& hp = c.hyperparameters;
     read_power_rule(r, h["lr"], path + ".lr", hp.lr);
     read_power_rule(r, h["batch_tokens"], path + ".batch_tokens", hp.batch_tokens);
     r.get(h, "warmup_fraction", path, hp.warmup_fraction, "a number");
+    r.get(h, "min_steps", path, hp.min_steps, "an integer");
     r.get(h, "min_lr_ratio", path, hp.min_lr_ratio, "a number");
     r.get(h, "weight_decay", path, hp.weight_decay, "a number");
+    r.get(h, "beta2", path, hp.beta2, "a number");
     r.get(h, "grad_clip", path, hp.grad_clip, "a number");
     r.get(h, "evals_per_run", path, hp.evals_per_run, "an integer");
     r.get(h, "checkpoints_per_run", path, hp.checkpoints_per_run, "an integer");
+    r.get(h, "eval_tokens", path, hp.eval_tokens, "an integer");
     r.get(h, "seed", path, hp.seed, "a non-negative integer");
     try {
       hp.validate();
@@ -288,8 +297,10 @@ std::string sweep_config_yaml(const db::SweepRecord& sweep) {
   const nlohmann::json& o = doc["options"];
   // Keys as parse_sweep_config reads them; the plan's "rule" JSON holds the rule's name.
   static const char* kKeys[] = {
-      "budgets", "rule",       "tokens_per_param", "grid",     "span", "arch", "vocab_size",
-      "seq_len", "min_aspect", "max_aspect",       "hardware", "mfu",  "data"};
+      "budgets",    "rule",       "tokens_per_param", "grid",       "span",
+      "arch",       "vocab_size", "seq_len",          "min_aspect", "max_aspect",
+      "min_layers", "max_layers", "head_dim",         "hardware",   "mfu",
+      "data"};
   for (const char* key : kKeys) {
     if (!o.contains(key)) continue;
     const nlohmann::json& v = o[key];

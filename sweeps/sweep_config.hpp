@@ -14,6 +14,9 @@
 //   tied_embeddings: false
 //   min_aspect: 32
 //   max_aspect: 128
+//   min_layers: 1                # n_layer within [min_layers, max_layers]
+//   max_layers: 256
+//   head_dim: 0                  # 0: grows with d_model; else fixed (d_model steps by it)
 //   hardware: H100
 //   mfu: 0.4
 //   data: kjv                    # kjv, synthetic, or a prepared token directory
@@ -22,11 +25,14 @@
 //                    min: 1.0e-5, max: 1.0e-2}
 //     batch_tokens: {of: flops, coefficient: 0.292, reference: 1, exponent: 0.3271}
 //     warmup_fraction: 0.02
+//     min_steps: 0                # batch capped so that every run takes at least this many
 //     min_lr_ratio: 0.1
 //     weight_decay: 0.1
+//     beta2: 0.95
 //     grad_clip: 1.0
 //     evals_per_run: 10
 //     checkpoints_per_run: 10
+//     eval_tokens: 65536
 //     seed: 1234
 //   divergence: {spike_ratio: 2.0, min_steps: 10}
 //   backend:

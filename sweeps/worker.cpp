@@ -36,6 +36,8 @@ trainer::TrainConfig train_config_for(const RunSpec& s, const std::string& run_d
   c.schedule.warmup_steps = s.hp.warmup_steps;
   c.schedule.final_lr_fraction = s.hp.lr > 0 ? s.hp.min_lr / s.hp.lr : 0.1;
   c.adamw.weight_decay = s.hp.weight_decay;
+  c.adamw.beta2 = s.hp.beta2;
+  c.eval_tokens = s.hp.eval_tokens;
   c.grad_clip = s.hp.grad_clip;
   c.seed = s.hp.seed;
   c.eval_every = s.hp.eval_every;

@@ -232,7 +232,8 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
       result.final_eval_loss == 0)
     result.final_eval_loss = evaluate();
 
-  result.flops = 6.0 * static_cast<double>(result.params) * static_cast<double>(result.tokens);
+  result.flops =
+      training_flops_6nd(static_cast<double>(result.params), static_cast<double>(result.tokens));
   result.wall_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   result.tokens_per_s = result.wall_time_s > 0 ? tokens_this_run / result.wall_time_s : 0;

@@ -90,8 +90,8 @@ TEST_CASE("the degenerate fixture: fit flags it, predict and plan refuse it, not
     if (std::string(format) == "json") {
       const json doc = json::parse(f.out);
       CHECK(doc["degenerate"] == true);
-      REQUIRE(doc["degenerate_reason"].is_string());
-      CHECK(has(doc["degenerate_reason"].get<std::string>(), "sane exponent range"));
+      REQUIRE(doc["reason"].is_string());
+      CHECK(has(doc["reason"].get<std::string>(), "sane exponent range"));
       CHECK(doc["params"]["A"].is_null());
       CHECK(doc["intervals"]["A"][1].is_null());  // unbounded above
       CHECK(doc["kernel"].is_string());
@@ -118,7 +118,7 @@ TEST_CASE("a fit stored before the verdict existed, with A null, is refused, not
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   json doc = json::parse(r.out);
   doc.erase("degenerate");
-  doc.erase("degenerate_reason");
+  doc.erase("reason");
   doc.erase("kernel");
   doc["param_order"] = {"A", "B", "E", "alpha", "beta"};
   doc["bootstrap_samples"] = json::array();

@@ -60,7 +60,7 @@ TEST_CASE("fit --format json on Epoch's Chinchilla data: documented keys, refere
   CHECK(doc["termination"].get<std::string>().rfind("CONVERGENCE", 0) == 0);
   // A well-posed fit (fitting/degeneracy.hpp), and the kernel that fitted it.
   CHECK(doc["degenerate"] == false);
-  CHECK(doc["degenerate_reason"].is_null());
+  CHECK(doc["reason"].is_null());
   CHECK(doc["kernel"].is_string());
 }
 

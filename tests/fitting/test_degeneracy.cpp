@@ -183,7 +183,7 @@ TEST_CASE("the fixture that broke the demo is degenerate; its law is refused, it
   // The report can still show the values, marked: the JSON keeps them and the verdict.
   const nlohmann::json doc = to_json(o, r);
   CHECK(doc["degenerate"] == true);
-  CHECK(doc["degenerate_reason"] == o.degenerate_reason);
+  CHECK(doc["reason"] == o.degenerate_reason);
   CHECK(doc["params"]["beta"].get<double>() == doctest::Approx(0.463).epsilon(0.01));
   CHECK(doc["kernel"].is_string());
   const std::string dumped = doc.dump();
@@ -208,7 +208,7 @@ TEST_CASE("stored fits: the verdict survives storage; old documents are judged a
   // Stored before the verdict existed: no "degenerate" key, A null, a null in one sample.
   nlohmann::json old = stored;
   old.erase("degenerate");
-  old.erase("degenerate_reason");
+  old.erase("reason");
   old["bootstrap_samples"].push_back({nullptr, 191.0, 1.25, 0.4, 0.46});
   const FittedLaw again = parse_stored_fit(old, "fit 7 (chinchilla on old.csv)");
   CHECK(again.degenerate);

@@ -203,6 +203,33 @@ TEST_CASE("predictions: intervals from bootstrap samples bracket the point estim
         std::string::npos);
 }
 
+TEST_CASE("the loss at a budget: L(C) of power-c, the compute-optimal loss of a law of N and D") {
+  // power-c, L = E + A/C^alpha with E = 1.5, A = 1e3, alpha = 0.15, at C = 1e20 by hand.
+  const std::vector<double> xc = {std::log(1.5), std::log(1e3), 0.15};
+  const double c = 1e20;
+  const auto lc = predict_loss_at_budget(find_law("power-c"), xc, {}, 0.9, c);
+  CHECK(lc.loss.value == doctest::Approx(1.5 + 1e3 * std::pow(c, -0.15)).epsilon(1e-12));
+  CHECK_FALSE(lc.loss.interval);
+  // A law of N and D: the loss of predict_allocation, intervals included.
+  const auto& law = find_law("chinchilla");
+  const std::vector<double> x = chinchilla_parameters(kHoffmann2022);
+  std::vector<std::vector<double>> samples;
+  for (int k = -5; k <= 5; ++k) samples.push_back({x[0], x[1], x[2], 0.34 + 0.002 * k, 0.28});
+  const auto at_budget = predict_loss_at_budget(law, x, samples, 0.9, 5.76e23);
+  const auto alloc = predict_allocation(law, x, samples, 0.9, 5.76e23);
+  const Allocation closed = kHoffmann2022.optimal_allocation(5.76e23);
+  CHECK(at_budget.loss.value == alloc.loss.value);
+  CHECK(at_budget.loss.value ==
+        doctest::Approx(kHoffmann2022.loss(closed.params, closed.tokens)).epsilon(1e-12));
+  REQUIRE(at_budget.loss.interval);
+  CHECK(at_budget.loss.interval->lo == alloc.loss.interval->lo);
+  CHECK(error_of([&] {
+          predict_loss_at_budget(find_law("power-n"), {0, 1, 0.3}, {}, 0.9, 1e20);
+        }).find("no loss at a budget") != std::string::npos);
+  CHECK(error_of([&] { predict_loss_at_budget(law, x, {}, 0.9, 0); }).find("--budget") !=
+        std::string::npos);
+}
+
 TEST_CASE("validate: holding out the largest budget predicts it from the rest") {
   const ChinchillaLaw truth{1.8, 400, 2000, 0.34, 0.37};
   std::mt19937_64 rng(9);

@@ -71,3 +71,15 @@ TEST_CASE("FLOPs per token by three conventions") {
   CHECK(f.chinchilla == doctest::Approx(3 * (2 * V * d + 12 * layer + 2 * d * V)).epsilon(1e-12));
   CHECK(training_flops_6nd(1e9, 2e10) == 1.2e20);
 }
+
+TEST_CASE("the 6ND convention: D from C and N, N·D from C, N from C and a ratio, inference 2NT") {
+  CHECK(tokens_for_budget_6nd(1.2e20, 1e9) == doctest::Approx(2e10).epsilon(1e-15));
+  CHECK(params_tokens_product_6nd(1.2e20) == doctest::Approx(2e19).epsilon(1e-15));
+  // r = 20 at C = 1.2e20: N = sqrt(1.2e20 / 120) = 1e9, D = 20 N.
+  const double n = params_at_tokens_per_param_6nd(1.2e20, 20);
+  CHECK(n == doctest::Approx(1e9).epsilon(1e-15));
+  CHECK(tokens_for_budget_6nd(1.2e20, n) == doctest::Approx(2e10).epsilon(1e-15));
+  CHECK(training_flops_6nd(n, tokens_for_budget_6nd(1.2e20, n)) ==
+        doctest::Approx(1.2e20).epsilon(1e-15));
+  CHECK(inference_flops_2nt(7e9, 1e12) == 1.4e22);
+}

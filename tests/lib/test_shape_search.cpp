@@ -67,3 +67,24 @@ TEST_CASE("shape search rejects nonsense") {
   o.max_aspect = 100;
   CHECK_THROWS_AS(choose_shape(1e6, o), InputError);
 }
+
+TEST_CASE("a fixed depth and head width: a fine ladder of tiny models") {
+  ShapeSearchOptions o;
+  o.seq_len = 64;
+  o.min_layers = o.max_layers = 2;
+  o.head_dim = 8;
+  o.min_aspect = 4;
+  for (double target : {1.5e4, 2.6e4, 6e4, 1.1e5}) {
+    const ShapeChoice c = choose_shape(target, o);
+    CHECK(c.shape.n_layer == 2);
+    CHECK(c.shape.head_dim == 8);
+    CHECK(c.shape.d_model % 8 == 0);
+    CHECK(std::fabs(c.deviation) < 0.25);  // steps of 8 in d_model: N within 25%
+  }
+  CHECK(choose_shape(6e4, o).shape.d_model == 40);  // 60,360 parameters, not d 48's 80k
+  o.min_layers = 3;
+  CHECK_THROWS_AS(choose_shape(6e4, o), InputError);  // min above max
+  o.min_layers = 2;
+  o.head_dim = 7;
+  CHECK_THROWS_AS(choose_shape(6e4, o), InputError);
+}

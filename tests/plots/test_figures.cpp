@@ -125,9 +125,9 @@ TEST_CASE("frontier, parity, residuals and loss against compute render") {
     l.loss.push_back(r.loss);
     l.params.push_back(r.params);
   }
-  l.curves.push_back(optimal_loss_curve("Approach 3", kColorFit, fitting::find_law("chinchilla"),
-                                        f.chinchilla.point.x, f.chinchilla.bootstrap.samples, 0.95,
-                                        5e17, 1e20, 10));
+  l.curves.push_back(loss_at_budget_curve("Approach 3", kColorFit, fitting::find_law("chinchilla"),
+                                          f.chinchilla.point.x, f.chinchilla.bootstrap.samples,
+                                          0.95, 5e17, 1e20, 10));
   l.target_flops = 6.4e19;
   l.target_prediction = l.curves.front().loss.back();
   l.target_observed = 2.9;

@@ -5,6 +5,7 @@
 
 #include "lib/error.hpp"
 #include "sweeps/hyperparams.hpp"
+#include "sweeps/plan.hpp"
 #include "sweeps/run_spec.hpp"
 
 using namespace scalelab;
@@ -79,4 +80,47 @@ TEST_CASE("command templates: placeholders, literal braces, unknown names") {
   CHECK_THROWS_WITH_AS(sweeps::expand_template("t --x {lr", values), doctest::Contains("unclosed"),
                        InputError);
   CHECK(sweeps::shell_quote("it's") == "'it'\\''s'");
+}
+
+TEST_CASE("min_steps caps the batch; beta2 and eval_tokens reach the run") {
+  sweeps::HyperparameterRules rules;
+  rules.batch_tokens = {"params", 4096, 1, 0, 1, 1e300};  // 64 sequences of 64 tokens
+  rules.min_steps = 500;
+  rules.beta2 = 0.99;
+  rules.eval_tokens = 32768;
+  const auto h = resolve_hyperparameters(rules, 8e4, 1.5e5, 64);
+  CHECK(h.batch_sequences == 4);  // floor(150,000 / 500 / 64)
+  CHECK(h.total_steps >= 500);
+  CHECK(h.beta2 == 0.99);
+  CHECK(h.eval_tokens == 32768);
+  // A run too short for even one sequence per step still gets one.
+  CHECK(resolve_hyperparameters(rules, 8e4, 1e4, 64).batch_sequences == 1);
+  rules.beta2 = 1.0;
+  CHECK_THROWS_AS(resolve_hyperparameters(rules, 8e4, 1.5e5, 64), InputError);
+  // Stored hyperparameters from before beta2 existed read with its default.
+  nlohmann::json j = h;
+  j.erase("beta2");
+  j.erase("eval_tokens");
+  const auto back = j.get<sweeps::RunHyperparameters>();
+  CHECK(back.beta2 == 0.95);
+  CHECK(back.eval_tokens == 65536);
+}
+
+TEST_CASE("a plan keeps its grid's sizes distinct where tiny shapes are coarse") {
+  sweeps::PlanOptions o;
+  o.budgets = {7e10};
+  o.rule = make_allocation_rule("ratio", 32, "rule");
+  o.grid = 5;
+  o.span = 2.6;
+  o.shape.seq_len = 64;
+  o.shape.min_layers = o.shape.max_layers = 2;
+  o.shape.head_dim = 8;
+  const sweeps::Plan plan = sweeps::make_plan(o);
+  const auto& grid = plan.budgets.front().grid;
+  // N_opt/2.6 = 7.3k rounds to the smallest shape (d 16, 14.9k), as does the next target: it
+  // steps up instead of being dropped.
+  REQUIRE(grid.size() == 5);
+  for (std::size_t i = 1; i < grid.size(); ++i) CHECK(grid[i].params > grid[i - 1].params);
+  CHECK(grid.front().shape.shape.d_model == 16);
+  for (const auto& r : grid) CHECK(r.flops_6nd == doctest::Approx(7e10));
 }

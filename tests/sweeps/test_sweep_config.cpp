@@ -77,7 +77,8 @@ backend:
 TEST_CASE("unknown keys and wrong types name the file, the line and the key") {
   CHECK(error_of("budgets: 1e15\ngird: 3\n") ==
         "sweep.yaml:2: unknown key 'gird' (known: arch, backend, budgets, data, divergence, "
-        "grid, hardware, hyperparameters, max_aspect, mfu, min_aspect, rule, seq_len, span, "
+        "grid, hardware, head_dim, hyperparameters, max_aspect, max_layers, mfu, min_aspect, "
+        "min_layers, rule, seq_len, span, "
         "tied_embeddings, tokens_per_param, vocab_size)");
   CHECK(error_of("budgets: 1e15\ngrid: three\n") ==
         "sweep.yaml:2: key 'grid': expected an integer, got 'three'");
