@@ -19,6 +19,7 @@
 #include "db/sweep_store.hpp"
 #include "fitting/law.hpp"
 #include "fitting/prediction.hpp"
+#include "lib/atomic_file.hpp"
 #include "lib/error.hpp"
 #include "lib/output.hpp"
 #include "lib/shape_search.hpp"
@@ -57,7 +58,9 @@ namespace {
 //   56k and 234k parameters: 4e-3 and 3-4e-3 were best, the rule gives 7.8e-3 and 4.9e-3);
 // - 4 evaluations of 32k held-out tokens per run (10 of 65k cost about as much as training the
 //   small runs).
-// --quick trains 3 smaller budgets (a smoke test, not a study). A GPU gets 30x larger budgets.
+// --quick trains 3 sizes at 4 budgets 3.5x smaller, over a decade (2e10 to 2e11): a smoke
+// test of the mechanics, not a study (its fits may be degenerate; the demo then says so). A GPU
+// gets 30x larger budgets.
 struct DemoPlan {
   std::vector<double> budgets;
   int grid = 5;
@@ -68,8 +71,8 @@ struct DemoPlan {
 DemoPlan demo_plan(bool quick, bool gpu) {
   DemoPlan p;
   if (quick) {
-    p.budgets = {2.5e10, 5e10, 1e11};
-    p.grid = 4;
+    for (int k = 0; k < 4; ++k) p.budgets.push_back(2e10 * std::pow(10.0, k / 3.0));
+    p.grid = 3;
   } else {
     for (int k = 0; k < 4; ++k) p.budgets.push_back(7e10 * std::pow(10.0, k / 3.0));
   }
@@ -172,19 +175,22 @@ int run_demo(const Args& args) {
       "checks an expert would make, and writes DIR/report.html and DIR/demo.json.\n"
       "Everything lives in DIR (database, run folders, report): running the demo again\n"
       "resumes instead of starting over. On the CPU the sweep runs one single-threaded run per\n"
-      "core; the 4x run uses every core. --quick trains 3 smaller budgets (a smoke test, not a\n"
-      "study). With a GPU (unless --cpu) every budget is 30x larger.\n"
+      "core; the 4x run uses every core. --quick trains 3 sizes at 4 smaller budgets (a smoke\n"
+      "test, not a study). With a GPU (unless --cpu) every budget is 30x larger.\n"
       "SCALELAB_KERNEL=generic|avx2|avx512 forces the build of the fit and training kernels\n"
       "(default: the best this CPU runs), to reproduce a result on another machine's path.\n"
       "\n"
       "DIR/demo.json: {\"runs\", \"fits\", \"validation\", \"target_check\", \"checks\"} as\n"
       "documented in study/study_json.hpp, plus \"target\" {flops, params, tokens, method,\n"
-      "fallback, n_opt, predicted, predicted_lo, predicted_hi, observed, relative_error,\n"
-      "inside}, \"seed\", \"kernel\" and \"elapsed_s\" {plan, sweep, fit, target, report,\n"
+      "fallback, n_opt, trained, predicted, predicted_lo, predicted_hi, observed,\n"
+      "relative_error, inside} (trained false and the predictions null where no law could\n"
+      "predict the run: then \"target_problem\" says why), \"seed\", \"kernel\" and \"elapsed_s\" "
+      "{plan, sweep, fit, target, report,\n"
       "total} (seconds of this invocation; a resumed stage counts what was left).");
   p.add()("dir", po::value<std::string>()->default_value("scalelab-demo"),
           "directory for the database, the runs and the report");
-  p.add()("quick", po::bool_switch(), "a shortened demo (3 smaller budgets; a smoke test)");
+  p.add()("quick", po::bool_switch(),
+          "a shortened demo (3 sizes x 4 budgets of 2e10 to 2e11; a smoke test)");
   p.add()("seed", po::value<std::uint64_t>()->default_value(1234),
           "training seed of every run (weights and batch order)");
   p.add()("workers", po::value<int>()->default_value(0),
@@ -251,29 +257,38 @@ int run_demo(const Args& args) {
   const ShapeSearchOptions shapes = sweeps::parse_sweep_config(yaml, name).plan.shape;
   const study::TargetChoice choice =
       study::choose_target(st, target_c, shapes, plan.tokens_per_param);
-  if (!choice.fallback.empty())
-    std::cout << fmt::format("4x run: not from Approach 3 ({}): {} instead\n", choice.fallback,
-                             choice.method);
-  std::cout << fmt::format(
-      "4x run at C = {:.3g}: N = {}, D = {} ({}'s N_opt {} on a concrete shape)\n", target_c,
-      format_si(choice.params), format_si(choice.tokens), choice.method, format_si(choice.n_opt));
-  plan_sweep(db_path, target_name,
-             demo_yaml({target_c}, 1, 1.0, choice.tokens / choice.params, seed));
-  run_one_sweep(db_path, target_name, runs_dir, 1, cores, gpu);
-  const study::RunSet target_runs = study::read_sweep_runs(db_path, target_name);
+  st.target_problem = study::prediction_problem(st);
+  if (!st.target_problem.empty()) {
+    // Training a run that nothing can predict would compare nothing: say so and report.
+    std::cout << fmt::format(
+        "4x run: not trained: no fitted law can predict it ({}); the report says why\n",
+        st.target_problem);
+  } else {
+    if (!choice.fallback.empty())
+      std::cout << fmt::format("4x run: not from Approach 3 ({}): {} instead\n", choice.fallback,
+                               choice.method);
+    std::cout << fmt::format(
+        "4x run at C = {:.3g}: N = {}, D = {} ({}'s N_opt {} on a concrete shape)\n", target_c,
+        format_si(choice.params), format_si(choice.tokens), choice.method, format_si(choice.n_opt));
+    plan_sweep(db_path, target_name,
+               demo_yaml({target_c}, 1, 1.0, choice.tokens / choice.params, seed));
+    run_one_sweep(db_path, target_name, runs_dir, 1, cores, gpu);
+    const study::RunSet target_runs = study::read_sweep_runs(db_path, target_name);
 
-  // 5. Predicted against observed, at the (N, D) the run trained.
-  st.target_check = study::check_target(st, target_runs.runs.front());
-  const study::TargetCheck& tc = *st.target_check;
-  std::cout << fmt::format(
-      "target run at C = {:.3g} FLOPs (N = {}, D = {}): predicted loss {} ({}), observed {:.4f}: "
-      "error {:+.2f}%, {} the {:g}% interval\n",
-      tc.flops, format_si(tc.params), format_si(tc.tokens),
-      tc.predicted.interval ? fmt::format("{:.4f} [{:.4f}, {:.4f}]", tc.predicted.value,
-                                          tc.predicted.interval->lo, tc.predicted.interval->hi)
-                            : fmt::format("{:.4f}", tc.predicted.value),
-      tc.method, tc.observed, 100 * tc.relative_error, tc.inside ? "inside" : "outside",
-      100 * so.level);
+    // 5. Predicted against observed, at the (N, D) the run trained.
+    st.target_check = study::check_target(st, target_runs.runs.front());
+    const study::TargetCheck& tc = *st.target_check;
+    std::cout << fmt::format(
+        "target run at C = {:.3g} FLOPs (N = {}, D = {}): predicted loss {} ({}), observed "
+        "{:.4f}: error {:+.2f}%, {} the {:g}% interval\n",
+        tc.flops, format_si(tc.params), format_si(tc.tokens),
+        tc.predicted.interval ? fmt::format("{:.4f} [{:.4f}, {:.4f}]", tc.predicted.value,
+                                            tc.predicted.interval->lo, tc.predicted.interval->hi)
+                              : fmt::format("{:.4f}", tc.predicted.value),
+        tc.method, tc.observed, 100 * tc.relative_error, tc.inside ? "inside" : "outside",
+        100 * so.level);
+    st.commands.push_back(fmt::format("scalelab status {} --db {}", target_name, db_path));
+  }
   end_stage("target");
 
   // 6. The checks, the report and demo.json.
@@ -284,7 +299,6 @@ int run_demo(const Args& args) {
     met += c.met ? 1 : 0;
     std::cout << fmt::format("  {:<4} {}: {}\n", c.met ? "ok" : "NOT", c.name, c.value);
   }
-  st.commands.push_back(fmt::format("scalelab status {} --db {}", target_name, db_path));
   const fs::path report = dir / "report.html";
   const auto figures = study::draw_study_figures(st, dir / "report_figures");
   plots::write_report(study::study_report(st, figures), report);
@@ -294,23 +308,20 @@ int run_demo(const Args& args) {
   nlohmann::json doc = study::study_json(st);
   doc["seed"] = seed;
   doc["kernel"] = kernel;
-  const nlohmann::json checked = doc["target_check"];
+  const nlohmann::json& checked = doc["target_check"];
   nlohmann::json target = {{"flops", choice.flops},
                            {"params", choice.params},
                            {"tokens", choice.tokens},
                            {"method", choice.method},
                            {"n_opt", choice.n_opt}};
   target["fallback"] = choice.fallback.empty() ? nlohmann::json() : nlohmann::json(choice.fallback);
+  target["trained"] = checked.is_object();  // false: no law could predict it (target_problem)
   for (const char* key :
        {"predicted", "predicted_lo", "predicted_hi", "observed", "relative_error", "inside"})
-    target[key] = checked.at(key);
+    target[key] = checked.is_object() ? checked.at(key) : nlohmann::json();
   doc["target"] = target;
   doc["elapsed_s"] = elapsed;
-  {  // (temporary: lib/atomic_file replaces this when it lands)
-    const fs::path tmp = dir / "demo.json.tmp";
-    std::ofstream(tmp) << doc.dump(2) << "\n";
-    fs::rename(tmp, dir / "demo.json");
-  }
+  write_file_atomically(dir / "demo.json", doc.dump(2) + "\n");
   std::cout << fmt::format(
       "{} of {} checks met; wrote {} ({} figures) and {}; demo wall time {:.0f} s\n", met,
       checks.size(), report.string(), figures.size(), (dir / "demo.json").string(),

@@ -117,7 +117,7 @@ RunSource from_database(const std::string& db_path, const std::string& sweep_nam
   RunSource s{sweeps::run_curve(db::list_metrics(db, run->id),
                                 sweeps::train_config_for(spec, life.run_dir.value_or("")), where),
               fmt::format("{}/{}", sweep_name, run->name), life.run_dir, where};
-  s.done = run->status == "done";
+  s.done = run->status == db::RunStatus::kDone || run->status == db::RunStatus::kStopped;
   return s;
 }
 

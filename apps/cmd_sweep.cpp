@@ -41,7 +41,9 @@ int show(const OptionParser& p, const std::string& name) {
   if (p.format() == Format::kJson) {
     nlohmann::json runs = nlohmann::json::object();
     for (const auto& c : db::sweep_counts(db))
-      if (c.sweep.id == sweep.id) runs = c.by_status;
+      if (c.sweep.id == sweep.id)
+        for (const db::RunStatus s : db::kRunStatuses)
+          if (c.by_status[s] > 0) runs[std::string(db::run_status_name(s))] = c.by_status[s];
     nlohmann::json config = nlohmann::json::parse(sweep.config_json, nullptr, false);
     print_json(std::cout, {{"name", sweep.name},
                            {"created_at", sweep.created_at},
@@ -62,9 +64,11 @@ int run_sweep_command(const Args& args) {
       "scalelab sweep run|resume|show NAME [options]",
       "run: trains every pending run of sweep NAME (saved by `scalelab plan --save` or\n"
       "`--config`), each in its own process, ingesting its metrics into the database as it\n"
-      "trains, until every run is done, failed or diverged. Crashed runs are retried up to\n"
-      "--retries times from their last checkpoint; a NaN/inf or a loss spike marks a run\n"
-      "diverged. On a terminal a live status shows progress and ETA; piped, plain lines.\n"
+      "trains, until every run is done, stopped (early-stop mode), failed or diverged.\n"
+      "Exit status 0 only then, when none failed; else 1, naming the runs left and their\n"
+      "states. Crashed runs are retried up to --retries times from their last checkpoint; a\n"
+      "NaN/inf or a loss spike marks a run diverged (not retried). On a terminal a live\n"
+      "status shows progress and ETA; piped, plain lines.\n"
       "resume: the same for a sweep whose coordinator stopped (kill -9, reboot): done runs\n"
       "stay, interrupted runs continue from their checkpoints, no metric row is lost or\n"
       "duplicated.\n"
@@ -172,10 +176,11 @@ int run_sweep_command(const Args& args) {
   const auto view = p.has("quiet") ? sweeps::make_silent_progress_view()
                                    : sweeps::make_progress_view(std::cout, ::isatty(1) == 1);
   const sweeps::CoordinatorResult r = sweeps::run_sweep(db, name, *backend, o, *view);
-  std::cout << fmt::format(
-      "sweep {}: {} done, {} failed, {} diverged, {} stopped, {} pending; {} launch(es) in {}\n",
-      name, r.done, r.failed, r.diverged, r.stopped, r.pending, r.launched,
-      sweeps::format_duration(r.wall_seconds));
+  std::cout << fmt::format("sweep {}: {}; {} launch(es) in {}\n", name, r.counts.summary(),
+                           r.launched, sweeps::format_duration(r.wall_seconds));
+  // Exit 0 only when every run is in a final state (done, stopped, diverged, failed after its
+  // retries) and none failed.
+  if (!r.unfinished.empty()) throw Error(r.unfinished_message(name));
   if (r.failed > 0)
     throw Error(fmt::format("{} run(s) of sweep '{}' failed (`scalelab status {}` shows why)",
                             r.failed, name, name));

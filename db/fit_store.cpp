@@ -55,6 +55,11 @@ std::vector<FitRecord> list_fits(Database& db) {
 
 void insert_prediction(Database& db, PredictionRecord& p) {
   Transaction tx(db);
+  insert_prediction_row(db, p);
+  tx.commit();
+}
+
+void insert_prediction_row(Database& db, PredictionRecord& p) {
   db.prepare(
         "INSERT INTO predictions (fit_id, run_id, kind, params, tokens, flops, loss, loss_lo, "
         "loss_hi, result_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
@@ -70,7 +75,6 @@ void insert_prediction(Database& db, PredictionRecord& p) {
       .bind(10, p.result_json)
       .run();
   p.id = db.last_insert_rowid();
-  tx.commit();
 }
 
 std::vector<PredictionRecord> list_predictions(Database& db, std::optional<std::int64_t> fit_id) {

@@ -36,6 +36,8 @@ FitRecord require_fit(Database& db, std::int64_t id);
 std::vector<FitRecord> list_fits(Database& db);
 
 void insert_prediction(Database& db, PredictionRecord& prediction);
+// The same inside a transaction the caller holds open (run_store.hpp's finish_run).
+void insert_prediction_row(Database& db, PredictionRecord& prediction);
 std::vector<PredictionRecord> list_predictions(Database& db, std::optional<std::int64_t> fit_id);
 
 }  // namespace scalelab::db

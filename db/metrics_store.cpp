@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "lib/crash_point.hpp"
+
 namespace scalelab::db {
 namespace {
 
@@ -49,6 +51,7 @@ void upsert_metrics(Database& db, std::int64_t run_id, std::span<const MetricRow
           .bind(7, r.grad_norm)
           .bind(8, r.tokens_per_s)
           .run();
+      if (i == begin) crash_point("upsert_metrics:mid_transaction");
     }
     if (cursor && end == rows.size()) {
       db.prepare(
@@ -63,7 +66,9 @@ void upsert_metrics(Database& db, std::int64_t run_id, std::span<const MetricRow
           .bind(5, cursor->last_line)
           .run();
     }
+    crash_point("upsert_metrics:before_commit");
     tx.commit();
+    crash_point("upsert_metrics:after_commit");
     begin = end;
   } while (begin < rows.size());
 }

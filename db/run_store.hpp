@@ -1,12 +1,10 @@
-// A run's lifecycle in the database (schema v1 `runs` plus the v3 columns).
-//
-//   pending ──claim──▶ running ──finish──▶ done | failed | diverged | stopped
-//      ▲                  │
-//      └────requeue───────┘   (a crash that will be retried, or an interrupted coordinator)
+// A run's lifecycle in the database (schema v1 `runs` plus the v3 columns); the statuses and
+// their transitions are db/run_status.hpp's.
 //
 // Every transition is one short BEGIN IMMEDIATE transaction that checks the run's current
-// status, so two coordinators can never both claim a run and a stale one cannot overwrite a
-// finished run. An illegal transition throws scalelab::Error naming the run and both states.
+// status against is_legal_transition, so two coordinators can never both claim a run and a
+// stale one cannot overwrite a finished run. An illegal transition throws scalelab::Error
+// naming the run and both states.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "db/fit_store.hpp"
+#include "db/run_status.hpp"
 #include "db/sqlite.hpp"
 #include "db/sweep_store.hpp"
 
@@ -23,15 +23,12 @@ namespace scalelab::db {
 // The v3 columns of a run, beside RunRecord's v1 columns.
 struct RunLifecycle {
   std::int64_t id = 0;
-  std::string status;
+  RunStatus status = RunStatus::kPending;
   std::optional<std::string> run_dir, backend, backend_job;
   std::int64_t attempts = 0;  // launches, resumed ones included
   std::int64_t failures = 0;  // crashed attempts (what --retries limits)
   std::optional<std::int64_t> diverged_step;
 };
-
-// True for the statuses a run never leaves: done, failed, diverged, stopped.
-bool is_final_status(std::string_view status);
 
 RunLifecycle load_lifecycle(Database& db, std::int64_t run_id);
 std::vector<RunLifecycle> list_lifecycles(Database& db, std::int64_t sweep_id);
@@ -53,14 +50,18 @@ void set_backend_job(Database& db, std::int64_t run_id, const std::string& job,
                      const std::optional<std::string>& host = std::nullopt);
 
 struct RunOutcome {
-  std::string status;  // done, failed, diverged or stopped
+  RunStatus status = RunStatus::kDone;  // a final status
   std::optional<double> final_train_loss, final_eval_loss;
   std::optional<std::string> error;  // why it failed, diverged or stopped
   std::optional<std::int64_t> diverged_step;
 };
 
-// running → a final status, ended_at now. Throws Error when the run is not running.
-void finish_run(Database& db, std::int64_t run_id, const RunOutcome& outcome);
+// running → a final status, ended_at now. Throws Error when the run is not running. With
+// `extrapolation` (a stopped run's predicted final loss, kind "extrapolation"), the run's
+// earlier extrapolations are replaced by it in the same transaction, so the outcome and its
+// prediction are stored together or not at all.
+void finish_run(Database& db, std::int64_t run_id, const RunOutcome& outcome,
+                std::optional<PredictionRecord> extrapolation = std::nullopt);
 
 // running → pending. `crashed` counts the attempt against --retries (failures + 1); an
 // interrupted coordinator does not. `error` becomes last_error.

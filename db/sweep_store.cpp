@@ -37,7 +37,7 @@ void insert_sweep(Database& db, SweepRecord& sweep, std::vector<RunRecord>& runs
   for (RunRecord& r : runs) {
     insert.bind(1, sweep.id)
         .bind(2, r.name)
-        .bind(3, r.status)
+        .bind(3, std::string(run_status_name(r.status)))
         .bind(4, r.params)
         .bind(5, r.non_embedding_params)
         .bind(6, r.tokens)
@@ -97,7 +97,7 @@ std::vector<RunRecord> list_runs(Database& db, std::int64_t sweep_id) {
     r.id = s.column_int(0);
     r.sweep_id = s.column_int(1);
     r.name = s.column_text(2);
-    r.status = s.column_text(3);
+    r.status = parse_run_status(s.column_text(3), fmt::format("run {} in '{}'", r.id, db.path()));
     r.params = s.column_double(4);
     r.non_embedding_params = s.column_optional_double(5);
     r.tokens = s.column_double(6);

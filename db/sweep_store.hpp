@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "db/run_status.hpp"
 #include "db/sqlite.hpp"
 
 namespace scalelab::db {
@@ -22,7 +23,7 @@ struct RunRecord {
   std::int64_t id = 0;        // assigned by insert_sweep
   std::int64_t sweep_id = 0;  // assigned by insert_sweep
   std::string name;
-  std::string status = "pending";
+  RunStatus status = RunStatus::kPending;
   double params = 0;
   std::optional<double> non_embedding_params;
   double tokens = 0;

@@ -14,6 +14,7 @@
 #include <limits>
 #include <sstream>
 
+#include "lib/atomic_file.hpp"
 #include "lib/error.hpp"
 #include "lib/output.hpp"
 
@@ -179,14 +180,7 @@ std::string data_text(const Figure& f) {
 }
 
 void write_file(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) throw Error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
-  }
-  fs::rename(tmp, path);
+  write_file_atomically(path, text);
 }
 
 // Runs `executable script` inside `dir`; returns its exit status and what it printed.

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "lib/atomic_file.hpp"
 #include "lib/error.hpp"
 
 namespace scalelab::plots {
@@ -169,17 +170,7 @@ void write_report(const ReportData& r, const fs::path& path) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
   }
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << html;
-    out.close();
-    if (!out) {
-      fs::remove(tmp);
-      throw Error(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
-    }
-  }
-  fs::rename(tmp, path);
+  write_file_atomically(path, html);
 }
 
 }  // namespace scalelab::plots

@@ -83,20 +83,22 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
   r.title = "scalelab report: " + s.runs.source;
   r.subtitle = fmt::format("{} runs; generated {} by scalelab", s.observations.size(), now_utc());
   const int level = static_cast<int>(std::lround(100 * s.options.level));
+  const std::string problem = approach3_problem(s);
 
   {  // Summary
     plots::ReportSection sec{"summary", "Summary", {}, {}, {}, {}};
-    if (s.target)
+    if (s.chinchilla && !problem.empty())
+      sec.paragraphs.push_back(fmt::format(
+          "No compute-optimal prediction at C = {} FLOPs: the Approach-3 fit is degenerate ({}), "
+          "so no allocation or loss is derived from it.",
+          flops_text(s.target_budget), problem));
+    else if (s.target)
       sec.paragraphs.push_back(fmt::format(
           "Compute-optimal prediction at C = {} FLOPs (Approach 3, {}% bootstrap intervals): "
           "loss {}, N_opt {}, D_opt {}, {} tokens per parameter.",
           flops_text(s.target_budget), level, loss_text(s.target->loss),
           interval_text(s.target->params), interval_text(s.target->tokens),
           interval_text(s.target->tokens_per_param)));
-    if (s.chinchilla && s.chinchilla->degenerate)
-      sec.paragraphs.push_back(
-          "Approach 3 is degenerate and no prediction or allocation is made from it: " +
-          s.chinchilla->degenerate_reason + ".");
     if (s.target_check) sec.paragraphs.push_back(target_check_text(*s.target_check, level));
     for (const auto& n : s.notes) sec.paragraphs.push_back("Note: " + n);
     r.sections.push_back(std::move(sec));
@@ -165,7 +167,9 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
     t.caption = fmt::format("At C = {} FLOPs ({}% bootstrap intervals)",
                             flops_text(s.target_budget), level);
     t.headers = {"source", "loss", "N_opt", "D_opt", "D/N"};
-    if (s.target)
+    if (s.chinchilla && !problem.empty())
+      t.rows.push_back({"Approach 3", "degenerate: " + problem, "", "", ""});
+    else if (s.target)
       t.rows.push_back({"Approach 3", loss_text(s.target->loss), interval_text(s.target->params),
                         interval_text(s.target->tokens),
                         interval_text(s.target->tokens_per_param)});
@@ -176,7 +180,7 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
       const double n = s.isoflop->params_opt.at(s.target_budget);
       const double d = s.isoflop->tokens_opt.at(s.target_budget);
       t.rows.push_back(
-          {"Approach 2 power laws", "", format_si(n), format_si(d), fmt::format("{:.1f}", d / n)});
+          {"Approach 2 power laws", "", number_text(n), number_text(d), number_text(d / n)});
     }
     if (s.target_check)
       t.rows.push_back(

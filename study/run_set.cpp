@@ -9,6 +9,7 @@
 
 #include "db/fit_store.hpp"
 #include "db/metrics_store.hpp"
+#include "db/run_status.hpp"
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
 #include "lib/compute.hpp"
@@ -155,7 +156,7 @@ RunSet read_sweep_runs(db::Database& db, const std::string& sweep_name,
   for (const db::RunRecord& r : db::list_runs(db, sweep.id)) {
     StudyRun run;
     run.name = r.name;
-    run.status = r.status;
+    run.status = std::string(db::run_status_name(r.status));
     run.params = r.params;
     run.non_embedding_params = r.non_embedding_params;
     run.planned_tokens = r.tokens;
@@ -180,14 +181,15 @@ RunSet read_sweep_runs(db::Database& db, const std::string& sweep_name,
         run.loss = RunLoss{*loss, LossKind::kImported, {}, {}, {}};
       else
         run.excluded = "no loss in the imported file";
-    } else if (r.status == "stopped" || (r.status == "done" && run.stopped_early())) {
+    } else if (r.status == db::RunStatus::kStopped ||
+               (r.status == db::RunStatus::kDone && run.stopped_early())) {
       const auto it = stored.find(r.id);
       if (it != stored.end()) run.loss = extrapolated_loss(it->second);
       if (!run.loss)
         run.excluded = fmt::format(
             "stopped early at D = {:.4g} of {:.4g} planned tokens with no stored extrapolation",
             run.trained_tokens, run.planned_tokens);
-    } else if (r.status == "done") {
+    } else if (r.status == db::RunStatus::kDone) {
       if (r.final_eval_loss)
         run.loss = RunLoss{*r.final_eval_loss, LossKind::kEval, {}, {}, {}};
       else if (r.final_train_loss)
@@ -195,7 +197,7 @@ RunSet read_sweep_runs(db::Database& db, const std::string& sweep_name,
       else
         run.excluded = "done without a final loss";
     } else {
-      run.excluded = "status " + r.status;
+      run.excluded = "status " + run.status;
     }
     set.runs.push_back(std::move(run));
   }

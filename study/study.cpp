@@ -208,13 +208,20 @@ std::string approach3_problem(const Study& s) {
   return "";
 }
 
+std::string prediction_problem(const Study& s) {
+  const std::string problem = approach3_problem(s);
+  if (problem.empty()) return "";
+  if (!s.loss_compute) return problem + "; no L(C) fit";
+  if (s.loss_compute->degenerate)
+    return problem + "; L(C) is degenerate: " + s.loss_compute->degenerate_reason;
+  return "";
+}
+
 TargetCheck check_target(const Study& s, const StudyRun& run) {
   const std::string problem = approach3_problem(s);
-  if (!problem.empty() && (!s.loss_compute || s.loss_compute->degenerate))
+  if (const std::string none = prediction_problem(s); !none.empty())
     throw InputError(
-        fmt::format("{}: nothing to predict run {} with ({}; {})", s.runs.source, run.name, problem,
-                    s.loss_compute ? "L(C) is degenerate: " + s.loss_compute->degenerate_reason
-                                   : std::string("no L(C) fit")));
+        fmt::format("{}: nothing to predict run {} with ({})", s.runs.source, run.name, none));
   if (!run.loss)
     throw InputError(fmt::format("run {} has no loss to compare with: {}", run.name,
                                  run.excluded.empty() ? "not finished" : run.excluded));

@@ -73,8 +73,9 @@ struct Study {
   std::optional<fitting::Estimate> loss_compute_target;  // L(C) at target_budget
   std::optional<fitting::ValidationResult> validation;
   std::optional<TargetCheck> target_check;  // set by check_target
-  std::vector<std::string> notes;           // fits the data did not allow, and why
-  std::vector<std::string> commands;        // commands that reproduce the data and the report
+  std::string target_problem;      // set where no law could predict the target (prediction_problem)
+  std::vector<std::string> notes;  // fits the data did not allow, and why
+  std::vector<std::string> commands;  // commands that reproduce the data and the report
 };
 
 // Runs every fit. Throws InputError when the data allows none, or when a kind asked for by
@@ -85,6 +86,10 @@ Study run_study(RunSet runs, const StudyOptions& options);
 // fitting/degeneracy.hpp, with its reason: the one definition), or no positive allocation at
 // the target budget. Empty when it can.
 std::string approach3_problem(const Study& study);
+
+// Why no law can predict a run's loss: Approach 3 cannot be used (approach3_problem) and
+// there is no L(C) fit. Empty when check_target can predict.
+std::string prediction_problem(const Study& study);
 
 // Predicted against observed for `run`, trained after the study: Approach 3's loss at the
 // run's own (N, D) with the bootstrap interval; where Approach 3 cannot be used, L(C) through

@@ -120,6 +120,7 @@ json study_json(const Study& s) {
           {"fits", fits},
           {"validation", validation},
           {"target_check", target},
+          {"target_problem", s.target_problem.empty() ? json() : json(s.target_problem)},
           {"checks", checks}};
 }
 

@@ -15,6 +15,7 @@
 //   "target_check": {"run", "params", "tokens", "flops", "method", "predicted",
 //                    "predicted_lo", "predicted_hi", "observed", "relative_error", "inside"}
 //                   or null,
+//   "target_problem": why no law could predict a target run (Study::target_problem) or null,
 //   "checks": [{"name", "value", "met"}] (study/trust.hpp).
 // Numbers at full precision; a value that is not finite is null (never inf or nan).
 #pragma once

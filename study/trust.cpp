@@ -103,6 +103,9 @@ std::vector<TrustCheck> trust_checks(const Study& s, const TrustOptions& o) {
                    fewest < 0 ? "no step counts" : fmt::format("fewest: {} ({})", fewest, which),
                    fewest >= o.min_steps});
   }
+  if (!s.target_problem.empty())
+    out.push_back(
+        {"target run predicted", "no law to predict it with: " + s.target_problem, false});
   if (s.target_check) {
     const TargetCheck& c = *s.target_check;
     out.push_back({"target run inside its predicted interval",
@@ -166,6 +169,12 @@ std::vector<std::string> trust_paragraphs(const Study& s) {
         format_si(c.tokens), c.tokens / d_hi->tokens, c.method, loss_text(c.predicted), c.observed,
         100 * c.relative_error, c.inside ? "inside" : "outside"));
   }
+  if (!s.target_problem.empty())
+    out.push_back(fmt::format(
+        "Extrapolation: none. No fitted law can predict a larger run ({}), so this study makes "
+        "no prediction; it needs runs that pin the law down (more budgets, a wider range, "
+        "more steps per run).",
+        s.target_problem));
   if (s.runs.plan.is_object())
     out.push_back(
         "Weaknesses: one training run (one seed) per point, so the noise of a single run enters "

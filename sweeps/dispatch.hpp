@@ -28,6 +28,7 @@ inline constexpr const char* kSummaryFile = "summary.json";    // written by the
 inline constexpr const char* kWorkerLog = "worker.log";        // stdout+stderr of every attempt
 inline constexpr const char* kDivergedFile = "diverged.json";  // {"step", "reason"} from a worker
 inline constexpr const char* kExitFile = "exit_status";  // Slurm tasks: the worker's exit code
+inline constexpr const char* kWorkerLockFile = "worker.lock";  // held by the running worker
 // Early-stop mode: the worker's extrapolated final loss {model, final_step, loss, loss_lo,
 // loss_hi, ...}.
 inline constexpr const char* kExtrapolationFile = "extrapolation.json";
@@ -51,7 +52,16 @@ struct TaskEnd {
 class DispatchBackend {
  public:
   virtual ~DispatchBackend() = default;
+  // "local", "command" or "slurm": recorded with each run, for people to read. What the
+  // coordinator does differently per backend asks the capabilities below, never the name.
   virtual std::string name() const = 0;
+  // True when each task is `scalelab worker` (local, slurm): its exit status means what
+  // worker.hpp says (kWorkerExitDiverged, kWorkerExitBadInput) and its log is the worker's.
+  // False for a user's command, whose exit status only says whether it succeeded.
+  virtual bool runs_worker() const = 0;
+  // True when tasks run on this machine (local, command), so the claim records this host;
+  // false when a scheduler places them (slurm: the host is learned later, if at all).
+  virtual bool runs_on_this_host() const = 0;
   // Tasks that may run at once (the coordinator launches no more than this).
   virtual int slots() const = 0;
   // Sets spec.device / spec.threads for the task about to launch (a free GPU, a CPU share).

@@ -1,19 +1,38 @@
-// Divergence: a run whose loss is NaN/inf, or spikes far above the best it reached, will not
-// recover on its own and is stopped as `diverged` (not retried), with the reason and step.
+// Divergence: the one rule, for every trainer a sweep runs.
+//
+// A run diverges when its training numbers stop being numbers or blow up; it will not recover
+// on its own, so it is stopped as `diverged` (never retried), with the reason and the step.
+// Two parts, each decided in one place:
+//
+//  1. Non-finite (NaN/inf) loss or gradient norm: the TRAINER decides, where the number is
+//     made. The embedded trainer stops at that step (trainer/train.cpp: TrainResult status
+//     "diverged"); its worker writes RUN_DIR/diverged.json {"step", "reason"} and exits with
+//     kWorkerExitDiverged (sweeps/dispatch.hpp). A user's trainer (command backend) reports it
+//     by logging the non-finite loss in metrics.jsonl (NaN, Infinity, null... see
+//     metrics_jsonl.hpp); the detector below reads that as the trainer's verdict.
+//  2. A loss spike: SWEEPS decide (DivergenceDetector, below): a training loss above
+//     spike_ratio x the lowest training loss of the EARLIER steps of the run's curve.
+//
+// The curve is the run's rows by step, the latest row of a step winning: a run resumed from a
+// checkpoint re-logs the steps after it, and its worker rewrites metrics.jsonl to the steps
+// before it, so the rows of one run reach the detector out of step order (the database's rows
+// of an earlier attempt, then the file again from step 1). Each row is judged against the
+// steps before its own, never against a later step of an earlier attempt (issue 16).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "db/metrics_store.hpp"
 
 namespace scalelab::sweeps {
 
 struct DivergenceOptions {
-  // A training loss above spike_ratio × the lowest training loss so far is a spike.
-  // 2 is far outside step-to-step noise of a healthy run (a few percent once past warmup)
-  // and well inside what a blown-up run shows (losses jump to ln(vocab) or beyond).
+  // A training loss above spike_ratio × the lowest training loss of the earlier steps is a
+  // spike. 2 is far outside step-to-step noise of a healthy run (a few percent once past
+  // warmup) and well inside what a blown-up run shows (losses jump to ln(vocab) or beyond).
   double spike_ratio = 2.0;
   // Spikes are ignored for the first min_steps steps (losses move fastest there).
   std::int64_t min_steps = 10;
@@ -21,10 +40,12 @@ struct DivergenceOptions {
 
 struct Divergence {
   std::int64_t step = 0;
-  std::string reason;  // "train_loss is nan at step 12", "train_loss 9.1 > 2 × best 3.2 ..."
+  std::string reason;  // "train_loss is nan at step 12", "train_loss 9.1 at step 40 is above..."
 };
 
-// Fed the rows of one run in step order (re-feeding earlier steps is harmless).
+// Follows one run's curve. Rows may come in any order and more than once: a row equal to the
+// one already held for its step changes nothing; a different row for a step replaces it and
+// forgets the later steps (the attempt that logged them was replaced; they come again).
 class DivergenceDetector {
  public:
   explicit DivergenceDetector(DivergenceOptions options = {}) : options_(options) {}
@@ -33,8 +54,13 @@ class DivergenceDetector {
   const std::optional<Divergence>& divergence() const { return divergence_; }
 
  private:
+  struct Point {
+    std::int64_t step;
+    double loss;
+    double best;  // the lowest loss of the curve up to and including this step
+  };
   DivergenceOptions options_;
-  std::optional<double> best_;
+  std::vector<Point> curve_;  // by step
   std::optional<Divergence> divergence_;
 };
 

@@ -50,7 +50,7 @@ ImportResult import_observations(db::Database& db, const std::string& sweep_name
     names.insert(name);
     db::RunRecord r;
     r.name = name;
-    r.status = "done";
+    r.status = db::RunStatus::kDone;
     r.params = last.params;
     r.tokens = last.tokens;
     r.flops = last.flops;

@@ -6,25 +6,53 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "lib/crash_point.hpp"
+#include "lib/error.hpp"
 #include "sweeps/dispatch.hpp"
 #include "sweeps/metrics_jsonl.hpp"
 
 namespace scalelab::sweeps {
 
 IngestResult ingest_metrics_file(db::Database& db, std::int64_t run_id,
-                                 const std::string& metrics_path, DivergenceDetector* detector) {
+                                 const std::string& metrics_path, const IngestOptions& options) {
   IngestResult result;
   const db::IngestCursor cursor = db::load_ingest_cursor(db, run_id, metrics_path);
   NewLines fresh = read_new_lines(metrics_path, cursor);
+  result.restarted = fresh.restarted;
   if (fresh.lines.empty() && fresh.cursor.byte_offset == cursor.byte_offset && !fresh.restarted)
     return result;
   std::vector<db::MetricRow> rows;
   rows.reserve(fresh.lines.size());
-  for (const auto& [line_no, text] : fresh.lines)
-    rows.push_back(parse_metrics_line(text, fmt::format("{}:{}", metrics_path, line_no)));
+  for (std::size_t i = 0; i < fresh.lines.size(); ++i) {
+    const auto& [line_no, text] = fresh.lines[i];
+    const std::string where = fmt::format("{}:{}", metrics_path, line_no);
+    try {
+      rows.push_back(parse_metrics_line(text, where));
+      continue;
+    } catch (const InputError& e) {
+      if (auto row = parse_metrics_line_salvaging(text, where)) {
+        result.warnings.push_back(
+            fmt::format("{}: a torn line (a crash mid-write) before a whole row: kept the row of "
+                        "step {}",
+                        where, row->step));
+        rows.push_back(*row);
+        continue;
+      }
+      if (i + 1 < fresh.lines.size()) throw;
+      if (!options.writer_ended) {
+        fresh.cursor = fresh.before_last;  // read it again next time
+        break;
+      }
+      result.warnings.push_back(fmt::format("skipped a damaged last line: {}", e.what()));
+    }
+  }
+  if (rows.empty() && fresh.cursor.byte_offset == cursor.byte_offset && !fresh.restarted)
+    return result;
+  crash_point("ingest:before_upsert");
   db::upsert_metrics(db, run_id, rows, &fresh.cursor);
+  crash_point("ingest:after_upsert");
   for (const db::MetricRow& r : rows) {
-    if (detector) detector->feed(r);
+    if (options.detector) options.detector->feed(r);
     if (result.latest && r.step == result.latest->step) {
       // A step's train and eval lines: merge, as the upsert does.
       db::MetricRow& l = *result.latest;

@@ -116,6 +116,24 @@ db::MetricRow parse_metrics_line(std::string_view line, const std::string& where
   return r;
 }
 
+std::optional<db::MetricRow> parse_metrics_line_salvaging(std::string_view line,
+                                                          const std::string& where) {
+  // Rows hold no nested objects, so the whole row is the suffix from one of the last '{'s; a
+  // few tries bound the work on a line of garbage.
+  constexpr int kTries = 8;
+  std::size_t end = line.size();
+  for (int i = 0; i < kTries && end > 1; ++i) {
+    const std::size_t at = line.rfind('{', end - 1);
+    if (at == std::string_view::npos || at == 0) break;
+    try {
+      return parse_metrics_line(line.substr(at), where);
+    } catch (const InputError&) {
+      end = at;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string format_metrics_line(const db::MetricRow& r) {
   std::string out = fmt::format("{{\"step\":{}", r.step);
   auto add = [&](const char* key, const std::optional<double>& v) {
@@ -171,11 +189,12 @@ NewLines read_new_lines(const std::string& path, const db::IngestCursor& cursor)
     if (nl == std::string::npos) break;  // a line still being written
     std::string line = data.substr(pos, nl - pos);
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    bool blank = true;
+    for (char c : line) blank = blank && std::isspace(static_cast<unsigned char>(c));
+    if (!blank) out.before_last = out.cursor;
     ++out.cursor.line_count;
     out.cursor.byte_offset = start + static_cast<std::int64_t>(nl + 1);
     out.cursor.last_line = data.substr(pos, nl - pos);
-    bool blank = true;
-    for (char c : line) blank = blank && std::isspace(static_cast<unsigned char>(c));
     if (!blank) out.lines.emplace_back(out.cursor.line_count, std::move(line));
     pos = nl + 1;
   }

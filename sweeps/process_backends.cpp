@@ -102,6 +102,8 @@ class LocalBackend final : public ProcessBackend {
   }
 
   std::string name() const override { return "local"; }
+  bool runs_worker() const override { return true; }
+  bool runs_on_this_host() const override { return true; }
 
   void assign(RunSpec& spec) override {
     spec.threads = threads_;
@@ -157,6 +159,8 @@ class CommandBackend final : public ProcessBackend {
   }
 
   std::string name() const override { return "command"; }
+  bool runs_worker() const override { return false; }
+  bool runs_on_this_host() const override { return true; }
 
   void assign(RunSpec& spec) override {
     spec.device = "cpu";

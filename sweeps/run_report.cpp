@@ -57,12 +57,12 @@ std::int64_t planned_steps(const std::string& config_json) {
 json runs_json(db::Database& db, std::int64_t sweep_id, bool with_metrics) {
   const auto predictions = db::list_predictions(db, std::nullopt);
   json out = json::array();
-  for (const db::RunStatus& s : db::run_statuses(db, sweep_id)) {
+  for (const db::RunStatusRow& s : db::run_statuses(db, sweep_id)) {
     const db::RunRecord& r = s.run;
     json config = json::parse(r.config_json, nullptr, false);
     json row = {{"run_id", r.id},
                 {"name", r.name},
-                {"status", r.status},
+                {"status", db::run_status_name(r.status)},
                 {"params", r.params},
                 {"non_embedding_params", or_null(r.non_embedding_params)},
                 {"tokens", r.tokens},
@@ -123,13 +123,13 @@ Table runs_table(db::Database& db, std::int64_t sweep_id) {
            "extrapolated_loss_lo",
            "extrapolated_loss_hi",
            "config"});
-  for (const db::RunStatus& s : db::run_statuses(db, sweep_id)) {
+  for (const db::RunStatusRow& s : db::run_statuses(db, sweep_id)) {
     const db::RunRecord& r = s.run;
     const auto p = extrapolation(predictions, r.id);
     t.add_row(
         {Cell::integer(r.id),
          Cell::text(r.name),
-         Cell::text(r.status),
+         Cell::text(std::string(db::run_status_name(r.status))),
          Cell::si(r.params),
          number_cell(r.non_embedding_params),
          Cell::si(r.tokens),
@@ -169,23 +169,25 @@ Table metrics_table(db::Database& db, std::int64_t sweep_id) {
 Table status_table(db::Database& db, std::int64_t sweep_id) {
   Table t({"run_id", "name", "status", "params", "tokens", "progress", "tokens_per_s", "train_loss",
            "eval_loss", "attempts", "note"});
-  for (const db::RunStatus& s : db::run_statuses(db, sweep_id)) {
+  for (const db::RunStatusRow& s : db::run_statuses(db, sweep_id)) {
     const db::RunRecord& r = s.run;
     const std::int64_t steps = planned_steps(r.config_json);
     std::string progress;
-    if (r.status == "done" && steps == 0)
+    if (r.status == db::RunStatus::kDone && steps == 0)
       progress = "done";
     else if (steps > 0)
       progress = fmt::format("{}/{}", s.latest ? s.latest->step : 0, steps);
     else if (s.latest)
       progress = fmt::format("step {}", s.latest->step);
     std::optional<double> train = r.final_train_loss, eval = r.final_eval_loss;
-    if (!train && s.latest && r.status != "diverged") train = s.latest->train_loss;
-    if (!eval && r.status != "diverged") eval = db::last_losses(db, r.id).eval_loss;
+    const bool diverged = r.status == db::RunStatus::kDiverged;
+    if (!train && s.latest && !diverged) train = s.latest->train_loss;
+    if (!eval && !diverged) eval = db::last_losses(db, r.id).eval_loss;
     std::string note = r.last_error.value_or("");
-    if (r.status == "done") note.clear();
+    if (r.status == db::RunStatus::kDone) note.clear();
     if (note.size() > 120) note = note.substr(0, 117) + "...";
-    t.add_row({Cell::integer(r.id), Cell::text(r.name), Cell::text(r.status), Cell::si(r.params),
+    t.add_row({Cell::integer(r.id), Cell::text(r.name),
+               Cell::text(std::string(db::run_status_name(r.status))), Cell::si(r.params),
                Cell::si(r.tokens), Cell::text(progress),
                number_cell(s.latest ? s.latest->tokens_per_s : std::nullopt),
                train ? Cell::fixed(*train, 4) : Cell::text(""),
@@ -196,16 +198,16 @@ Table status_table(db::Database& db, std::int64_t sweep_id) {
 }
 
 Table sweeps_table(db::Database& db) {
-  Table t({"sweep", "source", "created_at", "runs", "pending", "running", "done", "failed",
-           "diverged", "stopped"});
+  using S = db::RunStatus;
+  const S columns[] = {S::kPending, S::kRunning, S::kDone, S::kFailed, S::kDiverged, S::kStopped};
+  std::vector<std::string> headers = {"sweep", "source", "created_at", "runs"};
+  for (S s : columns) headers.emplace_back(db::run_status_name(s));
+  Table t(headers);
   for (const db::SweepCounts& c : db::sweep_counts(db)) {
-    auto n = [&](const char* s) {
-      const auto it = c.by_status.find(s);
-      return Cell::integer(it == c.by_status.end() ? 0 : it->second);
-    };
-    t.add_row({Cell::text(c.sweep.name), Cell::text(c.sweep.source), Cell::text(c.sweep.created_at),
-               Cell::integer(c.total), n("pending"), n("running"), n("done"), n("failed"),
-               n("diverged"), n("stopped")});
+    std::vector<Cell> row = {Cell::text(c.sweep.name), Cell::text(c.sweep.source),
+                             Cell::text(c.sweep.created_at), Cell::integer(c.by_status.total())};
+    for (S s : columns) row.push_back(Cell::integer(c.by_status[s]));
+    t.add_row(row);
   }
   return t;
 }

@@ -55,6 +55,8 @@ class SlurmBackend final : public DispatchBackend {
   }
 
   std::string name() const override { return "slurm"; }
+  bool runs_worker() const override { return true; }
+  bool runs_on_this_host() const override { return false; }
   int slots() const override { return o_.max_submit; }
 
   void assign(RunSpec& spec) override {

@@ -1,16 +1,24 @@
 #include "sweeps/worker.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "fitting/learning_curve.hpp"
+#include "lib/atomic_file.hpp"
+#include "lib/crash_point.hpp"
 #include "lib/error.hpp"
 #include "sweeps/dispatch.hpp"
 #include "sweeps/run_curve.hpp"
@@ -90,16 +98,66 @@ void write_extrapolation(const trainer::TrainConfig& config, const RunSpec& spec
     doc["loss_lo"] = fit.final_loss.interval->lo;
     doc["loss_hi"] = fit.final_loss.interval->hi;
   }
-  std::ofstream(fs::path(run_dir) / kExtrapolationFile) << doc.dump(2) << '\n';
+  write_file_atomically(fs::path(run_dir) / kExtrapolationFile, doc.dump(2) + "\n");
   std::cout << fmt::format("scalelab worker: extrapolated final loss {:.4f} at step {} ({})",
                            fit.final_loss.value, fit.final_step, fit.model)
             << std::endl;
 }
 
+// One worker per run directory at a time: an flock on RUN_DIR/worker.lock, released by the
+// kernel when the worker dies. A new attempt waits for a leftover one to die (a coordinator's
+// kill -9 reaches its workers through PR_SET_PDEATHSIG, a moment later; a Slurm task
+// submitted just before its coordinator died is not known to the resumed one), so two
+// attempts never write one run directory.
+class RunDirLock {
+ public:
+  explicit RunDirLock(const fs::path& dir) {
+    const fs::path path = dir / kWorkerLockFile;
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw Error(fmt::format("{}: cannot open ({})", path.string(), std::strerror(errno)));
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    bool said = false;
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::close(fd_);
+        throw Error(fmt::format("{}: another worker (pid {}) still trains this run after {} s",
+                                path.string(), owner(path), kWait.count()));
+      }
+      if (!said)
+        std::cout << fmt::format(
+                         "scalelab worker: waiting for the worker (pid {}) of an earlier "
+                         "attempt to end",
+                         owner(path))
+                  << std::endl;
+      said = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) == 0) {
+      [[maybe_unused]] auto n = ::pwrite(fd_, pid.data(), pid.size(), 0);
+    }
+  }
+  ~RunDirLock() { ::close(fd_); }
+  RunDirLock(const RunDirLock&) = delete;
+  RunDirLock& operator=(const RunDirLock&) = delete;
+
+ private:
+  static constexpr std::chrono::seconds kWait{60};
+  static std::string owner(const fs::path& path) {
+    std::ifstream in(path);
+    std::string pid;
+    std::getline(in, pid);
+    return pid.empty() ? "?" : pid;
+  }
+  int fd_ = -1;
+};
+
 }  // namespace
 
 int run_worker(const std::string& run_dir) {
   try {
+    const RunDirLock lock(run_dir);
     const fs::path spec_path = fs::path(run_dir) / kRunSpecFile;
     std::ifstream in(spec_path);
     if (!in) throw InputError(fmt::format("{}: cannot read the run's spec", spec_path.string()));
@@ -120,11 +178,15 @@ int run_worker(const std::string& run_dir) {
     trainer::JsonlMetricsSink metrics(fs::path(run_dir) / kMetricsFile);
     trainer::ConsoleProgressSink console(stdout, false);
     trainer::TeeSink sink({&metrics, &console});
-    const trainer::TrainResult result = trainer::train(config, sink);
+    trainer::TrainHooks hooks;
+    hooks.on_checkpoint = [](std::int64_t step) {
+      std::cout << "scalelab worker: checkpoint at step " << step << std::endl;
+    };
+    const trainer::TrainResult result = trainer::train(config, sink, hooks);
     std::fflush(stdout);
     if (result.status == "diverged") {
       const nlohmann::json d = {{"step", result.steps + 1}, {"reason", result.message}};
-      std::ofstream(fs::path(run_dir) / kDivergedFile) << d.dump() << '\n';
+      write_file_atomically(fs::path(run_dir) / kDivergedFile, d.dump() + "\n");
       std::cerr << "scalelab worker: " << result.message << std::endl;
       return kWorkerExitDiverged;
     }

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "lib/atomic_file.hpp"
 #include "lib/error.hpp"
 #include "trainer/token_file.hpp"
 
@@ -163,13 +164,7 @@ PrepareResult prepare_text(const std::string& text, const std::vector<std::strin
   meta["val_fraction"] = o.val_fraction;
   meta["inputs"] = input_names;
   // meta.json last, atomically: its presence marks a complete directory.
-  const fs::path tmp = out_dir / "meta.json.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << meta.dump(2) << '\n';
-    if (!out) throw Error(fmt::format("{}: write failed", tmp.string()));
-  }
-  fs::rename(tmp, out_dir / "meta.json");
+  write_file_atomically(out_dir / "meta.json", meta.dump(2) + "\n");
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "lib/atomic_file.hpp"
 #include "lib/error.hpp"
 #include "lib/output.hpp"
 
@@ -35,20 +36,19 @@ void JsonlMetricsSink::on_start(const RunStart& s) {
   if (file_) return;
   if (std::filesystem::exists(path_)) {
     std::ifstream in(path_);
-    const std::filesystem::path tmp = path_.string() + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      std::string line;
-      while (std::getline(in, line)) {
-        const auto row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        // A torn last line (crash mid-write) is dropped; complete rows are kept by step.
-        if (row.is_discarded() || !row.contains("step") || !row["step"].is_number_integer())
-          continue;
-        if (row["step"].get<std::int64_t>() < s.first_step) out << line << '\n';
+    std::string kept, line;
+    for (std::int64_t line_no = 1; std::getline(in, line); ++line_no) {
+      const auto row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      // A torn last line (crash mid-write) or a damaged one is dropped, and said so; complete
+      // rows are kept by step.
+      if (row.is_discarded() || !row.contains("step") || !row["step"].is_number_integer()) {
+        std::fprintf(stderr, "%s:%lld: dropped a damaged line (not a metrics row)\n", path_.c_str(),
+                     static_cast<long long>(line_no));
+        continue;
       }
-      if (!out) throw Error(fmt::format("{}: cannot write", tmp.string()));
+      if (row["step"].get<std::int64_t>() < s.first_step) kept += line + '\n';
     }
-    std::filesystem::rename(tmp, path_);
+    write_file_atomically(path_, kept);
   }
   file_ = std::fopen(path_.c_str(), "a");
   if (!file_) throw Error(fmt::format("{}: cannot open for appending", path_.string()));

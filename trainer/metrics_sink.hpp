@@ -83,7 +83,8 @@ class MemorySink final : public MetricsSink {
 // Non-finite numbers are written as null. Rows are keyed by (kind, step).
 // The file is opened at on_start (after the loop has validated its input, so a rejected run
 // writes nothing). Rows from step RunStart::first_step on, left by an interrupted earlier
-// attempt, are removed first (temp file + rename), so each step appears exactly once.
+// attempt, are removed first (lib/atomic_file.hpp), so each step appears exactly once; a
+// damaged line (a torn last line after a crash) is dropped with a line on stderr naming it.
 class JsonlMetricsSink final : public MetricsSink {
  public:
   explicit JsonlMetricsSink(std::filesystem::path path) : path_(std::move(path)) {}

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "lib/atomic_file.hpp"
 #include "lib/error.hpp"
 
 namespace scalelab::trainer {
@@ -88,19 +89,10 @@ void write_token_file(const std::filesystem::path& path, std::span<const std::ui
   header[0] = kTokenFileMagic;
   header[1] = kTokenFileVersion;
   header[2] = static_cast<std::int32_t>(tokens.size());
-  const std::string tmp = path.string() + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw Error(fmt::format("{}: cannot create ({})", tmp, std::strerror(errno)));
-  const bool ok =
-      std::fwrite(header.data(), sizeof(std::int32_t), header.size(), f) == header.size() &&
-      std::fwrite(tokens.data(), sizeof(std::uint16_t), tokens.size(), f) == tokens.size() &&
-      std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  std::fclose(f);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw Error(fmt::format("{}: write failed", tmp));
-  }
-  std::filesystem::rename(tmp, path);
+  AtomicFile file(path);
+  file.write(header.data(), header.size() * sizeof(std::int32_t));
+  file.write(tokens.data(), tokens.size() * sizeof(std::uint16_t));
+  file.commit();
 }
 
 }  // namespace scalelab::trainer

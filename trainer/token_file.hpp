@@ -35,7 +35,7 @@ class TokenFile {
   std::size_t count_ = 0;
 };
 
-// Writes a token file atomically (temp file + rename). Every token must fit in uint16.
+// Writes a token file atomically (lib/atomic_file.hpp). Every token must fit in uint16.
 void write_token_file(const std::filesystem::path& path, std::span<const std::uint16_t> tokens);
 
 }  // namespace scalelab::trainer

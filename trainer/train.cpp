@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "lib/atomic_file.hpp"
 #include "lib/compute.hpp"
 #include "lib/error.hpp"
 #include "trainer/checkpoint.hpp"
@@ -43,17 +44,6 @@ nlohmann::json summary_json(const TrainResult& r, const ModelShape& shape) {
 
 namespace {
 
-void write_json_atomically(const fs::path& path, const nlohmann::json& j) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << '\n';
-    out.flush();
-    if (!out) throw Error(fmt::format("{}: write failed", tmp.string()));
-  }
-  fs::rename(tmp, path);
-}
-
 std::unique_ptr<DataSource> open_data(const TrainConfig& c) {
   if (c.data.source == "synthetic") return make_markov_data(c.data.markov);
   if (is_builtin_corpus(c.data.source))
@@ -87,11 +77,9 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
   const fs::path& dir = config.out_dir;
   const fs::path ckpt_file = checkpoint_path(dir);
   std::optional<Checkpoint> resumed;
-  if (config.resume && fs::exists(ckpt_file)) {
-    resumed = read_checkpoint(ckpt_file);
-    if (!resumed->meta.contains("config") || !resumed->meta.contains("step"))
-      throw InputError(
-          fmt::format("{}: checkpoint metadata lacks config or step", ckpt_file.string()));
+  // A damaged checkpoint falls back to the one before it, with a line on stderr naming it.
+  if (config.resume) resumed = read_latest_checkpoint(ckpt_file, stderr);
+  if (resumed) {
     TrainConfig stored;
     from_json(resumed->meta["config"], stored);
     const nlohmann::json a = identity(stored), b = identity(config);
@@ -118,7 +106,7 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
   const auto backend = make_backend(shape, bo);
 
   fs::create_directories(dir);
-  write_json_atomically(dir / "config.json", nlohmann::json(config));
+  write_file_atomically(dir / "config.json", nlohmann::json(config).dump(2) + "\n");
 
   TrainResult result;
   result.total_steps = config.total_steps();
@@ -171,6 +159,7 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
     c.params = backend->export_parameters();
     backend->export_optimizer_state(c.adam_m, c.adam_v);
     write_checkpoint(ckpt_file, c);
+    if (hooks.on_checkpoint) hooks.on_checkpoint(at_step);
   };
 
   RunStart start;
@@ -193,6 +182,8 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
       loss += backend->forward_backward({tokens.data(), micro}, 1.0 / n_micro) / n_micro;
     }
     const double norm = backend->grad_norm();
+    // The divergence rule, part 1 (sweeps/divergence.hpp states it whole): the trainer stops
+    // a run whose loss or gradient norm is not finite, here where the number is made.
     if (!std::isfinite(loss) || !std::isfinite(norm)) {
       result.status = "diverged";
       result.message = fmt::format("diverged at step {}: {} {}", step,
@@ -237,7 +228,7 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
   result.wall_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   result.tokens_per_s = result.wall_time_s > 0 ? tokens_this_run / result.wall_time_s : 0;
-  write_json_atomically(dir / "summary.json", summary_json(result, shape));
+  write_file_atomically(dir / "summary.json", summary_json(result, shape).dump(2) + "\n");
   RunEnd end;
   end.status = result.status;
   end.message = result.message;

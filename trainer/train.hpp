@@ -44,6 +44,9 @@ nlohmann::json summary_json(const TrainResult& result, const ModelShape& shape);
 struct TrainHooks {
   // Polled after every step; returning true checkpoints and stops with status "stopped".
   std::function<bool()> should_stop;
+  // Called after each checkpoint is safely written, with its step (the sweep worker logs it:
+  // where a later attempt resumes from).
+  std::function<void(std::int64_t)> on_checkpoint;
 };
 
 // Trains. Throws InputError for an invalid config or data (nothing written), Error for I/O

@@ -83,7 +83,7 @@ TEST_CASE("plan --save stores pending runs; bad input writes nothing") {
   CHECK(runs.size() >= 3);
   CHECK(runs.size() <= 9);
   for (const auto& run : runs) {
-    CHECK(run.status == "pending");
+    CHECK(run.status == scalelab::db::RunStatus::kPending);
     CHECK(std::fabs(6 * run.params * run.tokens / *run.budget_flops - 1) < 1e-9);
     CHECK(json::parse(run.config_json).contains("shape"));
   }

@@ -61,7 +61,7 @@ TEST_CASE("migration from version 1 keeps the data and reaches the current versi
   const auto sweep = db::require_sweep(d, "old");
   const auto runs = db::list_runs(d, sweep.id);
   REQUIRE(runs.size() == 1);
-  CHECK(runs[0].status == "pending");
+  CHECK(runs[0].status == db::RunStatus::kPending);
   CHECK(runs[0].tokens == 2e7);
   db::migrate(d);  // idempotent
   CHECK(db::schema_version(d) == db::current_schema_version());

@@ -11,6 +11,7 @@
 
 #include "db/fit_store.hpp"
 #include "db/metrics_store.hpp"
+#include "db/run_status.hpp"
 #include "db/run_store.hpp"
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
@@ -66,7 +67,8 @@ inline void finish(db::Database& d, std::int64_t id, const std::string& status, 
     rows.push_back(m);
   }
   db::upsert_metrics(d, id, rows);
-  db::finish_run(d, id, {status, train, eval, std::nullopt, std::nullopt});
+  db::finish_run(d, id,
+                {db::parse_run_status(status, "test"), train, eval, std::nullopt, std::nullopt});
 }
 
 inline void store_extrapolation(db::Database& d, std::int64_t id, double loss, double lo,

@@ -9,6 +9,9 @@
 #include "lib/error.hpp"
 #include "lib/observation.hpp"
 #include "lib/scaling_law.hpp"
+#include "lib/shape_search.hpp"
+#include "plots/report.hpp"
+#include "study/report.hpp"
 #include "study/study.hpp"
 #include "study/study_json.hpp"
 #include "study/summary.hpp"
@@ -244,7 +247,8 @@ TEST_CASE(
   std::ostringstream summary;
   study::print_study_summary(summary, s);
   INFO(summary.str());
-  CHECK(summary.str().find("approach 3 is DEGENERATE and is not used: ") != std::string::npos);
+  CHECK(summary.str().find("none from Approach 3 (Approach 3 is degenerate: ") !=
+        std::string::npos);
   for (const std::string& text : {summary.str(), doc.dump()})
     for (const char* bad : {"inf", "nan"}) {
       // As a number: "=inf", " inf", "-nan", "[inf" (words such as "infinite" do not count).
@@ -253,4 +257,48 @@ TEST_CASE(
           CHECK_MESSAGE(text.find(std::string(before) + bad + after) == std::string::npos,
                         before << bad << after);
     }
+}
+
+// The runs of the README's main job as it ran on a fresh AVX2 machine before the redesign
+// (issue 17): Approach 3 went to alpha = 1394 with A = inf. The study must flag that, fall back
+// when choosing the 4x run, and end with a report and summary that say so in words, never
+// printing inf or nan.
+TEST_CASE("the fresh-machine fixture: a degenerate Approach 3 ends in a fallback and a statement") {
+  const auto obs = read_observations_csv(SCALELAB_SHARED_DATA_DIR "/demo_runs_fresh_avx2.csv");
+  REQUIRE(obs.size() == 13);
+  study::StudyOptions o;
+  o.bootstrap = 100;
+  o.target_budget = 2e12;
+  study::Study s =
+      study::run_study(study::run_set_from_observations(obs, "demo_runs_fresh_avx2.csv"), o);
+  const std::string problem = study::approach3_problem(s);
+  INFO(problem);
+  CHECK_FALSE(problem.empty());
+
+  const study::TargetChoice t = study::choose_target(s, 2e12, ShapeSearchOptions{}, 20);
+  INFO(t.fallback);
+  CHECK(t.method != "Approach 3");
+  CHECK_FALSE(t.fallback.empty());
+  CHECK(std::isfinite(t.params));
+  CHECK(t.params > 0);
+  CHECK(std::isfinite(t.tokens));
+  s.target_problem = study::prediction_problem(s);
+
+  bool degenerate_named = false;
+  for (const auto& c : study::trust_checks(s))
+    if (!c.met) degenerate_named = true;
+  CHECK(degenerate_named);
+
+  std::ostringstream summary;
+  study::print_study_summary(summary, s);
+  const std::string html = plots::report_html(study::study_report(s, {}));
+  const std::string json = study::study_json(s).dump();
+  const std::string said = summary.str();
+  for (const std::string* text : {&said, &html, &json}) {
+    INFO(text->substr(0, 2000));
+    for (const char* bad : {" inf", "inf ", "nan", "[inf", "inf]", "=inf", "(inf"})
+      CHECK(text->find(bad) == std::string::npos);
+  }
+  CHECK(html.find("How far to trust this study") != std::string::npos);
+  if (!s.target_problem.empty()) CHECK(html.find("Extrapolation: none") != std::string::npos);
 }

@@ -1,11 +1,13 @@
 // A stand-in for a user's trainer, driven by the command backend in tests: deterministic
 // losses, a checkpoint it resumes from, and faults on request. It appends to metrics.jsonl
 // without removing the lines an interrupted attempt left (the harder case for ingest: steps
-// after the checkpoint appear twice in the file).
+// after the checkpoint appear twice in the file); with --rewrite-on-resume it first rewrites
+// the file to the steps before its checkpoint, as the embedded trainer does.
 //
 //   fake_trainer --run-dir DIR --steps N [--checkpoint-every K] [--eval-every K]
 //                [--sleep-ms MS] [--nan-at S] [--crash-once-at S] [--exit CODE]
-//                [--scale X] [--no-summary]
+//                [--scale X] [--no-summary] [--rewrite-on-resume]
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -24,7 +26,7 @@ int main(int argc, char** argv) {
   long steps = 10, ckpt_every = 5, eval_every = 5, sleep_ms = 0, nan_at = -1, crash_at = -1;
   int exit_code = 0;
   double scale = 1.0;
-  bool summary = true;
+  bool summary = true, rewrite_on_resume = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -54,6 +56,8 @@ int main(int argc, char** argv) {
       scale = std::stod(next());
     else if (a == "--no-summary")
       summary = false;
+    else if (a == "--rewrite-on-resume")
+      rewrite_on_resume = true;
     else {
       std::fprintf(stderr, "fake_trainer: unknown option %s\n", a.c_str());
       return 2;
@@ -70,9 +74,23 @@ int main(int argc, char** argv) {
     if (in >> done) start = done + 1;
     std::printf("fake_trainer: resumed from checkpoint at step %ld\n", done);
   }
-  std::FILE* metrics = std::fopen((fs::path(dir) / "metrics.jsonl").c_str(), "a");
+  const fs::path metrics_path = fs::path(dir) / "metrics.jsonl";
+  if (rewrite_on_resume && start > 1 && fs::exists(metrics_path)) {
+    std::ifstream in(metrics_path);
+    std::ofstream out(metrics_path.string() + ".tmp");
+    std::string line;
+    while (std::getline(in, line)) {
+      const std::size_t at = line.find("\"step\":");
+      if (at != std::string::npos && std::stol(line.substr(at + 7)) < start) out << line << '\n';
+    }
+    out.close();
+    fs::rename(metrics_path.string() + ".tmp", metrics_path);
+  }
+  std::FILE* metrics = std::fopen(metrics_path.c_str(), "a");
   if (!metrics) return 1;
-  double loss = 0;
+  // The loss of the last step trained: on a resume past the end (a run that finished before
+  // its coordinator recorded it), that of the final step, as a resumable trainer reports.
+  double loss = 2.0 + scale * 3.0 / std::sqrt(static_cast<double>(std::max(1L, start - 1)));
   for (long s = start; s <= steps; ++s) {
     if (sleep_ms) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
     if (s == crash_at && !fs::exists(fs::path(dir) / "crashed.marker")) {

@@ -23,7 +23,7 @@ TEST_CASE("the chinchilla toolkit's C,N,D,loss file imports as it is") {
   const auto runs = db::list_runs(d, db::require_sweep(d, "chin").id);
   REQUIRE(runs.size() == 3);
   CHECK(runs[0].name == "row-2");
-  CHECK(runs[0].status == "done");
+  CHECK(runs[0].status == db::RunStatus::kDone);
   CHECK(runs[0].params == 1e8);
   CHECK(runs[0].tokens == 1e10);
   CHECK(runs[0].flops == 6e18);

@@ -128,7 +128,7 @@ TEST_CASE("slurm backend: a job array runs every run of a sweep on a local clust
     CHECK(r.out.find("sweep s: 2 done, 0 failed") != std::string::npos);
     db::Database d = db::open_database(dir + "/scalelab.db");
     for (const auto& run : db::list_runs(d, db::require_sweep(d, "s").id)) {
-      CHECK(run.status == "done");
+      CHECK(run.status == db::RunStatus::kDone);
       const auto life = db::load_lifecycle(d, run.id);
       CHECK(*life.backend == "slurm");
       REQUIRE(life.backend_job);
@@ -161,7 +161,7 @@ TEST_CASE("slurm backend: a job array runs every run of a sweep on a local clust
     MESSAGE(resumed.out);
     CHECK(resumed.out.find("re-attached") != std::string::npos);
     const auto run = db::list_runs(d, db::require_sweep(d, "k").id)[0];
-    CHECK(run.status == "done");
+    CHECK(run.status == db::RunStatus::kDone);
     CHECK(run.attempts == 1);  // the one Slurm task trained it, never launched twice
     CHECK(db::count_metrics(d, run.id) ==
           nlohmann::json::parse(run.config_json)["launch"]["stop_steps"].get<std::int64_t>());

@@ -39,7 +39,7 @@ TEST_CASE("command backend: a sweep runs to the end and every loss is stored") {
   const auto runs = db::list_runs(d, db::require_sweep(d, "c").id);
   REQUIRE(runs.size() == 4);
   for (const auto& run : runs) {
-    CHECK(run.status == "done");
+    CHECK(run.status == db::RunStatus::kDone);
     CHECK(run.attempts == 1);
     CHECK(*run.final_train_loss == doctest::Approx(expected_loss(40)).epsilon(1e-12));
     CHECK(db::count_metrics(d, run.id) == 40);  // eval lines merge into their step's row
@@ -85,9 +85,9 @@ TEST_CASE("kill -9 of the coordinator, then resume: exact rows and identical fin
         db::Database d = db::open_database(dir + "/scalelab.db");
         int done = 0, partial = 0;
         for (const auto& r : db::list_runs(d, db::require_sweep(d, "k").id)) {
-          done += r.status == "done";
+          done += r.status == db::RunStatus::kDone;
           const auto n = db::count_metrics(d, r.id);
-          partial += r.status == "running" && n >= 25;
+          partial += r.status == db::RunStatus::kRunning && n >= 25;
         }
         return done >= 2 && partial >= 1;
       },
@@ -108,7 +108,7 @@ TEST_CASE("kill -9 of the coordinator, then resume: exact rows and identical fin
   REQUIRE(runs.size() == refs.size());
   int resumed_runs = 0;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    CHECK(runs[i].status == "done");
+    CHECK(runs[i].status == db::RunStatus::kDone);
     CHECK(db::count_metrics(d, runs[i].id) == 60);
     CHECK(*runs[i].final_train_loss == *refs[i].final_train_loss);  // bitwise
     CHECK(*runs[i].final_eval_loss == *refs[i].final_eval_loss);
@@ -125,6 +125,42 @@ TEST_CASE("kill -9 of the coordinator, then resume: exact rows and identical fin
   CHECK(resumed_runs >= 1);
 }
 
+// Issue 16: a resumed run was marked diverged when its worker rewrote metrics.jsonl to the
+// steps before its checkpoint: ingest read the file again from step 1 and the divergence check
+// compared step 10's loss with the best loss of the first attempt's later steps.
+TEST_CASE("kill -9 late in a run, then resume: a rewritten metrics file is no divergence") {
+  const std::string dir = temp_dir("cmd_kill_rewrite");
+  plan_sweep(dir, "k");
+  // Losses 2 + 300/sqrt(step): 96.9 at step 10, 29.4 at step 120 (over 3x lower, a healthy
+  // curve that a comparison out of step order takes for a spike).
+  const std::string opts =
+      "--steps 200 --sleep-ms 10 --checkpoint-every 50 --eval-every 50 --scale 100 "
+      "--rewrite-on-resume";
+  const pid_t coordinator = start_process(
+      {SCALELAB_BINARY, "sweep", "run", "k", "--workers", "2", "--backend", "command", "--command",
+       std::string(FAKE_TRAINER) + " --run-dir {run_dir} " + opts, "--poll", "0.05"},
+      dir, dir + "/coordinator.log");
+  // Kill it once a run has its rows of steps past its checkpoint at 100 in the database.
+  const bool reached = wait_until(
+      [&] {
+        db::Database d = db::open_database(dir + "/scalelab.db");
+        for (const auto& r : db::list_runs(d, db::require_sweep(d, "k").id))
+          if (r.status == db::RunStatus::kRunning && db::count_metrics(d, r.id) >= 120) return true;
+        return false;
+      },
+      60);
+  REQUIRE(reached);
+  ::kill(coordinator, SIGKILL);
+  CHECK(wait_process(coordinator) == -SIGKILL);
+  const auto resumed = cli(dir, "sweep resume k --workers 2 --poll 0.05 " + fake(opts));
+  CHECK(resumed.out.find("4 done, 0 failed, 0 diverged") != std::string::npos);
+  db::Database d = db::open_database(dir + "/scalelab.db");
+  for (const auto& r : db::list_runs(d, db::require_sweep(d, "k").id)) {
+    CHECK_MESSAGE(r.status == db::RunStatus::kDone, r.name << ": " << r.last_error.value_or(""));
+    CHECK(db::count_metrics(d, r.id) == 200);
+  }
+}
+
 TEST_CASE("a crashed trainer is retried from its checkpoint") {
   const std::string dir = temp_dir("cmd_crash");
   plan_sweep(dir, "x");
@@ -132,7 +168,7 @@ TEST_CASE("a crashed trainer is retried from its checkpoint") {
                fake("--steps 40 --checkpoint-every 10 --crash-once-at 25"));
   db::Database d = db::open_database(dir + "/scalelab.db");
   for (const auto& r : db::list_runs(d, db::require_sweep(d, "x").id)) {
-    CHECK(r.status == "done");
+    CHECK(r.status == db::RunStatus::kDone);
     CHECK(r.attempts == 2);
     CHECK(db::load_lifecycle(d, r.id).failures == 1);
     CHECK(db::count_metrics(d, r.id) == 40);
@@ -150,7 +186,7 @@ TEST_CASE("an injected NaN marks the run diverged with the reason and step") {
   CHECK(r.out.find("4 diverged") != std::string::npos);
   db::Database d = db::open_database(dir + "/scalelab.db");
   for (const auto& run : db::list_runs(d, db::require_sweep(d, "n").id)) {
-    CHECK(run.status == "diverged");
+    CHECK(run.status == db::RunStatus::kDiverged);
     CHECK(*run.last_error == "train_loss is nan at step 7");
     CHECK(*db::load_lifecycle(d, run.id).diverged_step == 7);
     CHECK(run.attempts == 1);                   // diverged runs are not retried
@@ -166,7 +202,7 @@ TEST_CASE("failing commands: clear errors, retries counted, exit status 1") {
   CHECK(r.err.find("4 run(s) of sweep 'f' failed") != std::string::npos);
   auto runs = runs_of(dir, "f");
   for (const auto& run : runs) {
-    CHECK(run.status == "failed");
+    CHECK(run.status == db::RunStatus::kFailed);
     CHECK(run.attempts == 2);
     CHECK(run.last_error->find("crashed 2 time(s); last: command exit status 3: fake_trainer: "
                                "failing on request with status 3") == 0);
@@ -181,14 +217,14 @@ TEST_CASE("failing commands: clear errors, retries counted, exit status 1") {
   plan_sweep(dir, "h");  // exits 0 without writing anything
   r = cli(dir, "sweep run h --backend command --command 'true'", 1);
   for (const auto& run : runs_of(dir, "h")) {
-    CHECK(run.status == "failed");
+    CHECK(run.status == db::RunStatus::kFailed);
     CHECK(run.last_error->find("exited 0 but wrote no losses") != std::string::npos);
   }
 
   plan_sweep(dir, "i");  // a bad template is refused before anything runs
   r = cli(dir, "sweep run i --backend command --command 'train --x {nope}'", 2);
   CHECK(r.err.find("unknown placeholder {nope}") != std::string::npos);
-  for (const auto& run : runs_of(dir, "i")) CHECK(run.status == "pending");
+  for (const auto& run : runs_of(dir, "i")) CHECK(run.status == db::RunStatus::kPending);
 }
 
 TEST_CASE("bad sweep names and bad CSVs: one-line errors, exit 2, nothing written") {

@@ -35,7 +35,7 @@ TEST_CASE("local backend: a tiny sweep trains end to end with every step stored"
   CHECK(r.out.find("sweep t: 2 done, 0 failed") != std::string::npos);
   db::Database d = db::open_database(dir + "/scalelab.db");
   for (const auto& run : db::list_runs(d, db::require_sweep(d, "t").id)) {
-    CHECK(run.status == "done");
+    CHECK(run.status == db::RunStatus::kDone);
     REQUIRE(run.final_train_loss);
     REQUIRE(run.final_eval_loss);
     CHECK(std::isfinite(*run.final_train_loss));
@@ -83,7 +83,7 @@ TEST_CASE("local backend: kill -9 of a worker, retried from its checkpoint") {
   db::Database d = db::open_database(dir + "/scalelab.db");
   const auto run = db::list_runs(d, db::require_sweep(d, "w").id)[0];
   const auto ref = db::list_runs(d, db::require_sweep(d, "ref").id)[0];
-  CHECK(run.status == "done");
+  CHECK(run.status == db::RunStatus::kDone);
   CHECK(run.attempts == 2);
   CHECK(db::load_lifecycle(d, run.id).failures == 1);
   CHECK(db::count_metrics(d, run.id) == planned_steps(run));
@@ -139,7 +139,7 @@ TEST_CASE("local backend: kill -9 of the coordinator, then resume: exact rows, s
   const auto refs = db::list_runs(d, db::require_sweep(d, "ref").id);
   REQUIRE(runs.size() == refs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    CHECK(runs[i].status == "done");
+    CHECK(runs[i].status == db::RunStatus::kDone);
     CHECK(db::count_metrics(d, runs[i].id) == planned_steps(runs[i]));
     CHECK(db::count_metrics(d, runs[i].id) == db::count_metrics(d, refs[i].id));
     CHECK(*runs[i].final_train_loss == *refs[i].final_train_loss);
@@ -162,7 +162,7 @@ TEST_CASE("local backend: a run whose learning rate blows it up ends diverged") 
   const auto r = cli(dir, "sweep run b --threads 1");
   CHECK(r.out.find("1 diverged") != std::string::npos);
   const auto run = runs_of(dir, "b")[0];
-  CHECK(run.status == "diverged");
+  CHECK(run.status == db::RunStatus::kDiverged);
   REQUIRE(run.last_error);
   MESSAGE("diverged: " << *run.last_error);
 }
@@ -172,10 +172,12 @@ TEST_CASE("local backend: early-stop mode trains half of each run and stores an 
   plan_tiny(dir, "e", "3e9", 1);
   const auto out = cli(dir, "sweep run e --threads 1 --train-fraction 0.5").out;
   CHECK(out.find("extrapolated final loss") != std::string::npos);
+  CHECK(out.find("sweep e: 0 done, 0 failed, 0 diverged, 1 stopped, 0 pending") !=
+        std::string::npos);
   const auto doc = nlohmann::json::parse(cli(dir, "runs export e --format json").out);
   REQUIRE(doc.size() == 1);
   const auto& run = doc[0];
-  CHECK(run["status"] == "done");
+  CHECK(run["status"] == "stopped");  // stopped early by design, a final state
   const auto launch = run["config"]["launch"];
   const std::int64_t total = launch["hyperparameters"]["total_steps"];
   const std::int64_t stop = launch["stop_steps"];

@@ -1,12 +1,16 @@
 // Finite-difference check of every parameter of a tiny model in double precision, for both
-// families (the CPU reference must be right before anything is compared against it).
+// families and every SIMD build of the kernels this CPU runs (the CPU reference must be right
+// before anything is compared against it).
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "lib/compute.hpp"
+#include "lib/simd_level.hpp"
+#include "trainer/cpu/cpu_kernels.hpp"
 #include "trainer/cpu/cpu_model.hpp"
 #include "trainer/cpu/layers.hpp"
 #include "trainer/model_layout.hpp"
@@ -54,11 +58,11 @@ std::vector<std::int32_t> random_tokens(const ModelShape& s, int batch, std::uin
 // (-L(θ+2h) + 8L(θ+h) - 8L(θ-h) + L(θ-2h)) / 12h: truncation ~ h⁴, round-off ~ 1e-16·L/h.
 // kFloor keeps elements whose exact gradient is 0 (the key bias: softmax ignores a shift
 // shared by all keys) from dividing that round-off by ~0; there the check is absolute.
-double check_all_gradients(const ModelShape& shape) {
+double check_all_gradients(const ModelShape& shape, scalelab::SimdLevel level) {
   constexpr int kBatch = 3;
   constexpr double kStep = 3e-4;   // worst errors ~5e-7 here; 1e-3 lets h⁴ terms show
   constexpr double kFloor = 1e-5;  // absolute 1e-11 where the gradient is 0
-  cpu::CpuModel<double> model(shape, kBatch);
+  cpu::CpuModel<double> model(shape, kBatch, level);
   randomise(model, 7);
   const auto tokens = random_tokens(shape, kBatch, 11);
   model.zero_grads();
@@ -86,7 +90,19 @@ double check_all_gradients(const ModelShape& shape) {
     CHECK(worst_tensor < 1e-6);
     worst = std::max(worst, worst_tensor);
   }
-  MESSAGE(shape.summary() << ": max relative error " << worst);
+  MESSAGE(shape.summary() << ", " << std::string(scalelab::simd_level_name(level))
+                          << " kernels: max relative error " << worst);
+  return worst;
+}
+
+// The worst error over every kernel build this CPU runs.
+double check_all_gradients(const ModelShape& shape) {
+  double worst = 0;
+  for (scalelab::SimdLevel level : cpu::cpu_kernel_levels()) {
+    const std::string name = scalelab::simd_level_name(level);
+    CAPTURE(name);
+    worst = std::max(worst, check_all_gradients(shape, level));
+  }
   return worst;
 }
 

@@ -24,7 +24,10 @@ class CpuBackend final : public Backend {
   }
 
   std::string description() const override {
-    return fmt::format("cpu ({} thread{})", threads_, threads_ == 1 ? "" : "s");
+    // train.log and summary.json show this: the kernel build in use is part of what a
+    // result's bits depend on.
+    return fmt::format("cpu ({} thread{}, {} kernels)", threads_, threads_ == 1 ? "" : "s",
+                       simd_level_name(model_.kernel_level()));
   }
   const ModelShape& shape() const override { return model_.shape(); }
   int max_batch() const override { return model_.max_batch(); }
@@ -65,7 +68,8 @@ class CpuBackend final : public Backend {
   double grad_norm() override { return l2_norm<float>(model_.grads()); }
 
   void adamw_step(const AdamWStep& step) override {
-    adamw_update<float>(model_.params(), model_.grads(), m_, v_, decay_mask_, step);
+    model_.kernels().adamw(model_.params().data(), model_.grads().data(), m_.data(), v_.data(),
+                           decay_mask_.data(), model_.layout().total, step);
   }
 
  private:

@@ -1,5 +1,6 @@
 // The CPU reference backend: CpuModel<float> plus AdamW state, multi-threaded with OpenMP
-// (Eigen's GEMM uses the same threads).
+// (Eigen's GEMM uses the same threads), in the SIMD build of default_cpu_kernel_level()
+// (cpu_model.hpp), which description() names.
 #pragma once
 
 #include <memory>

@@ -2,21 +2,33 @@
 // the scalar (float for training, double for the gradient check). Activations are row-major
 // (N = B·T rows). Every backward function ACCUMULATES (+=) into its gradient outputs; the
 // caller zeroes them. Work is split across OpenMP threads so that each output element is
-// written by exactly one thread in a fixed order: results depend only on the thread count,
-// never on timing (the bitwise-resume test relies on it).
+// written by exactly one thread in a fixed order: results depend only on the thread count and
+// the SIMD build, never on timing (the bitwise-resume test relies on it).
+//
+// Speed: sums, exp and tanh go through Eigen's array expressions, which vectorise them (a
+// plain loop's sum is not vectorised without -ffast-math, and std::exp is a scalar call);
+// Eigen's reductions add in a fixed tree order for a given packet width, so the results stay
+// deterministic per SIMD build. Each build lives in its own namespace (kernel_namespace.hpp).
 #pragma once
 
+#include <omp.h>
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
 
+#include "trainer/cpu/kernel_namespace.hpp"
+
 namespace scalelab::trainer::cpu {
+inline namespace SCALELAB_CPU_KERNEL_NS {
 
 // Loops with less work than this (scalar operations) run on one thread: for tiny models the
 // cost of waking threads and the barrier exceeds the work. Results are identical either way.
 inline constexpr std::int64_t kMinParallelWork = 1 << 15;
+// Elementwise loops over flat buffers run in chunks of this many elements (the unit of work
+// of a thread; a multiple of every SIMD width).
+inline constexpr std::int64_t kElementChunk = 1 << 12;
 
 template <typename T>
 using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -29,6 +41,11 @@ template <typename T>
 using StridedMap = Eigen::Map<RowMatrix<T>, 0, Eigen::OuterStride<>>;
 template <typename T>
 using ConstStridedMap = Eigen::Map<const RowMatrix<T>, 0, Eigen::OuterStride<>>;
+// n contiguous elements as an Eigen array (vectorised elementwise maths and reductions).
+template <typename T>
+using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <typename T>
+using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 
 // ---- embedding: out[b,t] = wte[token] (+ wpe[t] for gpt2) ---------------------------------
 template <typename T>
@@ -88,16 +105,11 @@ void layernorm_forward(T* out, T* mean, T* rstd, const T* inp, const T* w, const
   const T eps = T(1e-5);
 #pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
-    const T* x = inp + n * C;
-    T m = 0;
-    for (int c = 0; c < C; ++c) m += x[c];
-    m /= C;
-    T v = 0;
-    for (int c = 0; c < C; ++c) v += (x[c] - m) * (x[c] - m);
-    v /= C;
+    const ConstArrayMap<T> x(inp + n * C, C);
+    const T m = x.sum() / T(C);
+    const T v = (x - m).square().sum() / T(C);
     const T s = T(1) / std::sqrt(v + eps);
-    T* o = out + n * C;
-    for (int c = 0; c < C; ++c) o[c] = (x[c] - m) * s * w[c] + b[c];
+    ArrayMap<T>(out + n * C, C) = (x - m) * s * ConstArrayMap<T>(w, C) + ConstArrayMap<T>(b, C);
     mean[n] = m;
     rstd[n] = s;
   }
@@ -108,22 +120,11 @@ void layernorm_backward(T* dinp, T* dw, T* db, const T* dout, const T* inp, cons
                         const T* rstd, const T* w, std::int64_t N, int C) {
 #pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
-    const T* x = inp + n * C;
-    const T* g = dout + n * C;
+    const ConstArrayMap<T> x(inp + n * C, C), g(dout + n * C, C), wa(w, C);
     const T m = mean[n], s = rstd[n];
-    T mean_dn = 0, mean_dn_xhat = 0;
-    for (int c = 0; c < C; ++c) {
-      const T dn = g[c] * w[c];
-      mean_dn += dn;
-      mean_dn_xhat += dn * (x[c] - m) * s;
-    }
-    mean_dn /= C;
-    mean_dn_xhat /= C;
-    T* dx = dinp + n * C;
-    for (int c = 0; c < C; ++c) {
-      const T xhat = (x[c] - m) * s;
-      dx[c] += s * (g[c] * w[c] - mean_dn - xhat * mean_dn_xhat);
-    }
+    const T mean_dn = (g * wa).sum() / T(C);
+    const T mean_dn_xhat = (g * wa * ((x - m) * s)).sum() / T(C);
+    ArrayMap<T>(dinp + n * C, C) += s * (g * wa - mean_dn - (x - m) * s * mean_dn_xhat);
   }
   constexpr int kChunk = 64;
   const int chunks = (C + kChunk - 1) / kChunk;
@@ -147,12 +148,9 @@ void rmsnorm_forward(T* out, T* rstd, const T* inp, const T* w, std::int64_t N, 
   const T eps = T(1e-5);
 #pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
-    const T* x = inp + n * C;
-    T ss = 0;
-    for (int c = 0; c < C; ++c) ss += x[c] * x[c];
-    const T s = T(1) / std::sqrt(ss / C + eps);
-    T* o = out + n * C;
-    for (int c = 0; c < C; ++c) o[c] = x[c] * s * w[c];
+    const ConstArrayMap<T> x(inp + n * C, C);
+    const T s = T(1) / std::sqrt(x.square().sum() / T(C) + eps);
+    ArrayMap<T>(out + n * C, C) = x * s * ConstArrayMap<T>(w, C);
     rstd[n] = s;
   }
 }
@@ -164,14 +162,10 @@ void rmsnorm_backward(T* dinp, T* dw, const T* dout, const T* inp, const T* rstd
                       std::int64_t N, int C) {
 #pragma omp parallel for schedule(static) if (N * C >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
-    const T* x = inp + n * C;
-    const T* g = dout + n * C;
+    const ConstArrayMap<T> x(inp + n * C, C), g(dout + n * C, C), wa(w, C);
     const T s = rstd[n];
-    T dot = 0;
-    for (int c = 0; c < C; ++c) dot += g[c] * w[c] * x[c];
-    const T k = s * s * dot / C;
-    T* dx = dinp + n * C;
-    for (int c = 0; c < C; ++c) dx[c] += s * (g[c] * w[c] - x[c] * k);
+    const T k = s * s * (g * wa * x).sum() / T(C);
+    ArrayMap<T>(dinp + n * C, C) += s * (g * wa - x * k);
   }
   constexpr int kChunk = 64;
   const int chunks = (C + kChunk - 1) / kChunk;
@@ -279,16 +273,11 @@ void attention_forward(T* out, T* probs, const T* qkv, int B, int Tn, int n_head
     }
     for (int t = 0; t < Tn; ++t) {
       T* row = p.data() + static_cast<std::int64_t>(t) * Tn;
-      T mx = row[0] * scale;
-      for (int s = 1; s <= t; ++s) mx = std::max(mx, row[s] * scale);
-      T sum = 0;
-      for (int s = 0; s <= t; ++s) {
-        row[s] = std::exp(row[s] * scale - mx);
-        sum += row[s];
-      }
-      const T inv = T(1) / sum;
-      for (int s = 0; s <= t; ++s) row[s] *= inv;
-      for (int s = t + 1; s < Tn; ++s) row[s] = 0;
+      ArrayMap<T> r(row, t + 1);
+      const T mx = r.maxCoeff() * scale;  // = max of row·scale: scaling by > 0 keeps order
+      r = (r * scale - mx).exp();
+      r *= T(1) / r.sum();
+      std::fill(row + t + 1, row + Tn, T(0));
     }
     StridedMap<T> o(out + static_cast<std::int64_t>(b) * Tn * a + h * hd, Tn, hd,
                     Eigen::OuterStride<>(a));
@@ -301,14 +290,19 @@ void attention_forward(T* out, T* probs, const T* qkv, int B, int Tn, int n_head
 
 // With P the probabilities and dO the output gradient: dP = dO·vᵀ, dv += Pᵀ·dO,
 // dS = P ∘ (dP - rowsum(dP ∘ P)), dq += dS·k·scale, dk += dSᵀ·q·scale.
+// scratch: T×T elements per OpenMP thread (omp_get_max_threads()), or null to allocate them.
 template <typename T>
 void attention_backward(T* dqkv, const T* dout, const T* qkv, const T* probs, int B, int Tn,
-                        int n_head, int hd) {
+                        int n_head, int hd, T* scratch = nullptr) {
   const int a = n_head * hd;
   const T scale = T(1) / std::sqrt(static_cast<T>(hd));
 #pragma omp parallel if (static_cast <std::int64_t>(B) * n_head * Tn * Tn * hd >= kMinParallelWork)
   {
-    RowMatrix<T> ds(Tn, Tn);  // per-thread scratch for dP, then dS
+    RowMatrix<T> own;  // only without scratch
+    if (!scratch) own.resize(Tn, Tn);
+    MatrixMap<T> ds(
+        scratch ? scratch + static_cast<std::int64_t>(omp_get_thread_num()) * Tn * Tn : own.data(),
+        Tn, Tn);  // per-thread dP, then dS
 #pragma omp for schedule(static)
     for (int bh = 0; bh < B * n_head; ++bh) {
       const int b = bh / n_head, h = bh % n_head;
@@ -327,10 +321,12 @@ void attention_backward(T* dqkv, const T* dout, const T* qkv, const T* probs, in
         dv.topRows(r1).noalias() += p.block(r0, 0, rb, r1).transpose() * g.middleRows(r0, rb);
       }
       for (int t = 0; t < Tn; ++t) {
-        T dot = 0;
-        for (int s = 0; s <= t; ++s) dot += ds(t, s) * p(t, s);
-        for (int s = 0; s <= t; ++s) ds(t, s) = p(t, s) * (ds(t, s) - dot) * scale;
-        for (int s = t + 1; s < Tn; ++s) ds(t, s) = 0;
+        T* row = ds.data() + static_cast<std::int64_t>(t) * Tn;
+        ArrayMap<T> d(row, t + 1);
+        const ConstArrayMap<T> pr(p.data() + static_cast<std::int64_t>(t) * Tn, t + 1);
+        const T dot = (d * pr).sum();
+        d = pr * (d - dot) * scale;
+        std::fill(row + t + 1, row + Tn, T(0));
       }
       for (int r0 = 0; r0 < Tn; r0 += kAttentionBlock) {
         const int rb = std::min(kAttentionBlock, Tn - r0), r1 = r0 + rb;
@@ -345,24 +341,29 @@ void attention_backward(T* dqkv, const T* dout, const T* qkv, const T* probs, in
 template <typename T>
 void gelu_forward(T* out, const T* inp, std::int64_t n) {
   const T k = std::sqrt(T(2) / std::numbers::pi_v<T>);
+  const std::int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
 #pragma omp parallel for schedule(static) if (n >= kMinParallelWork)
-  for (std::int64_t i = 0; i < n; ++i) {
-    const T x = inp[i];
-    out[i] = T(0.5) * x * (T(1) + std::tanh(k * (x + T(0.044715) * x * x * x)));
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    const std::int64_t i = c * kElementChunk, len = std::min(kElementChunk, n - i);
+    const ConstArrayMap<T> x(inp + i, len);
+    ArrayMap<T>(out + i, len) = T(0.5) * x * (T(1) + (k * (x + T(0.044715) * x.cube())).tanh());
   }
 }
 
 template <typename T>
 void gelu_backward(T* dinp, const T* inp, const T* dout, std::int64_t n) {
   const T k = std::sqrt(T(2) / std::numbers::pi_v<T>);
+  const std::int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
 #pragma omp parallel for schedule(static) if (n >= kMinParallelWork)
-  for (std::int64_t i = 0; i < n; ++i) {
-    const T x = inp[i];
-    const T u = k * (x + T(0.044715) * x * x * x);
-    const T th = std::tanh(u);
-    const T du = k * (T(1) + T(3) * T(0.044715) * x * x);
-    const T grad = T(0.5) * (T(1) + th) + T(0.5) * x * (T(1) - th * th) * du;
-    dinp[i] += grad * dout[i];
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    const std::int64_t i = c * kElementChunk, len = std::min(kElementChunk, n - i);
+    const ConstArrayMap<T> x(inp + i, len);
+    // On the stack (at most kElementChunk elements): no allocation in the step.
+    const Eigen::Array<T, Eigen::Dynamic, 1, Eigen::ColMajor, kElementChunk, 1> th =
+        (k * (x + T(0.044715) * x.cube())).tanh();
+    const auto du = k * (T(1) + T(3) * T(0.044715) * x.square());
+    ArrayMap<T>(dinp + i, len) += (T(0.5) * (T(1) + th) + T(0.5) * x * (T(1) - th.square()) * du) *
+                                  ConstArrayMap<T>(dout + i, len);
   }
 }
 
@@ -371,29 +372,26 @@ template <typename T>
 void swiglu_forward(T* out, const T* h, std::int64_t N, int f) {
 #pragma omp parallel for schedule(static) if (N * f >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
-    const T* h1 = h + n * 2 * f;
-    const T* h3 = h1 + f;
-    T* o = out + n * f;
-    for (int i = 0; i < f; ++i) o[i] = h1[i] / (T(1) + std::exp(-h1[i])) * h3[i];
+    const ConstArrayMap<T> h1(h + n * 2 * f, f), h3(h + n * 2 * f + f, f);
+    ArrayMap<T>(out + n * f, f) = h1 / (T(1) + (-h1).exp()) * h3;
   }
 }
 
 // silu'(x) = σ(x)·(1 + x·(1 - σ(x))).
 template <typename T>
 void swiglu_backward(T* dh, const T* h, const T* dout, std::int64_t N, int f) {
+  constexpr int kSegment = 256;  // σ(h1) of this many columns at a time, on the stack
 #pragma omp parallel for schedule(static) if (N * f >= kMinParallelWork)
-  for (std::int64_t n = 0; n < N; ++n) {
-    const T* h1 = h + n * 2 * f;
-    const T* h3 = h1 + f;
-    T* d1 = dh + n * 2 * f;
-    T* d3 = d1 + f;
-    const T* g = dout + n * f;
-    for (int i = 0; i < f; ++i) {
-      const T sig = T(1) / (T(1) + std::exp(-h1[i]));
-      d1[i] += g[i] * h3[i] * sig * (T(1) + h1[i] * (T(1) - sig));
-      d3[i] += g[i] * h1[i] * sig;
+  for (std::int64_t n = 0; n < N; ++n)
+    for (int i = 0; i < f; i += kSegment) {
+      const int len = std::min(kSegment, f - i);
+      const std::int64_t r = n * 2 * f + i;
+      const ConstArrayMap<T> h1(h + r, len), h3(h + r + f, len), g(dout + n * f + i, len);
+      const Eigen::Array<T, Eigen::Dynamic, 1, Eigen::ColMajor, kSegment, 1> s =
+          T(1) / (T(1) + (-h1).exp());
+      ArrayMap<T>(dh + r, len) += g * h3 * s * (T(1) + h1 * (T(1) - s));
+      ArrayMap<T>(dh + r + f, len) += g * h1 * s;
     }
-  }
 }
 
 // ---- residual ----------------------------------------------------------------------------
@@ -410,17 +408,12 @@ void crossentropy_forward(T* losses, T* logits, const std::int32_t* targets, std
                           int V) {
 #pragma omp parallel for schedule(static) if (N * V >= kMinParallelWork)
   for (std::int64_t n = 0; n < N; ++n) {
-    T* row = logits + n * V;
+    ArrayMap<T> row(logits + n * V, V);
     const T target_logit = row[targets[n]];
-    T mx = row[0];
-    for (int i = 1; i < V; ++i) mx = std::max(mx, row[i]);
-    T sum = 0;
-    for (int i = 0; i < V; ++i) {
-      row[i] = std::exp(row[i] - mx);
-      sum += row[i];
-    }
-    const T inv = T(1) / sum;
-    for (int i = 0; i < V; ++i) row[i] *= inv;
+    const T mx = row.maxCoeff();
+    row = (row - mx).exp();
+    const T sum = row.sum();
+    row *= T(1) / sum;
     losses[n] = std::log(sum) + mx - target_logit;  // log-sum-exp: finite even if p -> 0
   }
 }
@@ -436,4 +429,5 @@ void crossentropy_backward(T* probs, const std::int32_t* targets, T dloss, std::
   }
 }
 
+}  // namespace SCALELAB_CPU_KERNEL_NS
 }  // namespace scalelab::trainer::cpu
