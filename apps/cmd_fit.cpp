@@ -61,10 +61,14 @@ int fit_and_report(const std::vector<Observation>& observations, const FitComman
     doc["input_hash"] = record.input_hash;
   }
   fitting::print_fit(std::cout, doc, o.format);
-  if (o.save && o.format == Format::kTable)
-    std::cout << fmt::format("stored as fit {} in {} (predict with --fit {})\n",
-                             doc["fit_id"].get<std::int64_t>(), o.db_path,
-                             doc["fit_id"].get<std::int64_t>());
+  if (o.save && o.format == Format::kTable) {
+    const auto id = doc["fit_id"].get<std::int64_t>();
+    if (doc.value("degenerate", false))
+      std::cout << fmt::format("stored as fit {} in {}, marked degenerate\n", id, o.db_path);
+    else
+      std::cout << fmt::format("stored as fit {} in {} (predict with --fit {})\n", id, o.db_path,
+                               id);
+  }
   return 0;
 }
 
@@ -80,7 +84,23 @@ int run_fit(const Args& args) {
       "term), data-constrained (Muennighoff et al. 2023; needs unique_tokens), isoflop\n"
       "(Approach 2) and envelope (Approach 1).\n"
       "CSV: N,D,loss[,C,step,unique_tokens,label,run_id], C,N,D,loss, or Epoch AI's\n"
-      "'Model Size','Training FLOP',loss (D = C/6N).");
+      "'Model Size','Training FLOP',loss (D = C/6N).\n\n"
+      "A parametric fit is judged degenerate (fitting/degeneracy.hpp) when a parameter is not\n"
+      "finite, a parameter sits at or beyond its plausible range, an exponent lies outside\n"
+      "[0.05, 2] (published fits span about 0.05-2), starts tie the best objective at different\n"
+      "parameters (not identified), or a bootstrap interval is unbounded or its refits reach a\n"
+      "bound. The table says DEGENERATE and why; the fit is still stored, but predict --fit ID\n"
+      "and plan --rule fit:ID refuse it (exit 2, one line naming the fit and the reason).\n"
+      "JSON (--format json): law, formula, params {name: value}, intervals {name: [lo, hi]},\n"
+      "level, objective, n_points, n_dropped, converged, termination, iterations, starts\n"
+      "{total, converged, at_best, disagreeing}, fixed, flags {at_bound, starts_disagree},\n"
+      "degenerate (bool), reason (why it is degenerate; null when not), kernel (the\n"
+      "SIMD build of the chinchilla objective: generic, avx2, avx512; null for other laws),\n"
+      "bootstrap {resamples, failed, seed, grid_starts}, residuals {rms, max_abs}; fit_id and\n"
+      "input_hash when stored. A number that is not finite is null: a parameter that\n"
+      "overflowed, an unbounded interval end ([lo, null]).\n"
+      "Environment: SCALELAB_KERNEL=generic|avx2|avx512 forces the chinchilla objective's\n"
+      "SIMD build (default: the fastest this CPU runs), to reproduce a fit on every path.");
   p.add_positional("sweep", 1);
   p.add()("sweep", po::value<std::string>(), "sweep name (in --db)");
   p.add()("csv", po::value<std::string>(), "observations to fit instead of a sweep");

@@ -23,11 +23,12 @@ void print_plan_table(const sweeps::Plan& plan) {
   for (const sweeps::BudgetPlan& b : plan.budgets) {
     const sweeps::PlannedRun& o = b.optimal;
     std::cout << fmt::format(
-        "budget {:.3g} FLOPs ({} PF-days), rule {}: optimal N {} (non-embedding {}), D {}, "
-        "{:.1f} tokens/param, predicted loss {:.4f}\n",
-        b.compute_flops, format_si(b.compute_flops / kFlopsPerPfDay), plan.options.rule.name,
-        format_si(o.params), format_si(o.non_embedding_params), format_si(o.tokens),
-        o.tokens_per_param(), o.predicted_loss);
+        "budget {} FLOPs ({} PF-days), rule {}: optimal N {} (non-embedding {}), D {}, "
+        "{} tokens/param, predicted loss {}\n",
+        format_general(b.compute_flops, 3), format_si(b.compute_flops / kFlopsPerPfDay),
+        plan.options.rule.name, format_si(o.params), format_si(o.non_embedding_params),
+        format_si(o.tokens), format_fixed(o.tokens_per_param(), 1),
+        format_fixed(o.predicted_loss, 4));
     Table t({"params", "non_embedding_params", "tokens", "tokens_per_param", "flops_exact",
              "exact_vs_6nd", "predicted_loss", "shape", "shape_deviation", "hours"});
     for (const sweeps::PlannedRun& r : b.grid)
@@ -113,7 +114,8 @@ int run_plan(const Args& args) {
       "log-spaced range LO:HI:COUNT such as 1e17:1e19:5.\n"
       "Rules: ratio (N = sqrt(C/(6r)), D = r·N, r = --tokens-per-param, default 20; losses\n"
       "predicted with epoch2024), hoffmann2022, epoch2024 (closed form of E + A/N^a + B/D^b),\n"
-      "kaplan2020 (N_opt = 1.3e9·(C/PF-day)^0.73), fit:ID (a law fitted by `scalelab fit`).\n"
+      "kaplan2020 (N_opt = 1.3e9·(C/PF-day)^0.73), fit:ID (a Chinchilla law fitted by\n"
+      "`scalelab fit`; a fit judged degenerate is refused, exit 2, naming it and the reason).\n"
       "--config FILE reads the whole sweep from YAML instead (budgets, grid, arch, data,\n"
       "hyperparameter rules, backend; keys in sweeps/sweep_config.hpp); the saved sweep keeps\n"
       "the file's text (`scalelab sweep show NAME`).");

@@ -9,10 +9,10 @@
 #include "apps/cli.hpp"
 #include "db/fit_store.hpp"
 #include "db/schema.hpp"
-#include "fitting/fit_report.hpp"
 #include "fitting/prediction.hpp"
 #include "lib/error.hpp"
 #include "lib/scaling_law.hpp"
+#include "sweeps/fitted_law.hpp"
 
 namespace scalelab::apps {
 
@@ -20,9 +20,13 @@ namespace {
 
 using fitting::Estimate;
 
+// [lo, hi], an unbounded end as null (lib/output.hpp); null without bootstrap refits.
 nlohmann::json interval_json(const Estimate& e) {
   if (!e.interval) return nullptr;
-  return nlohmann::json::array({e.interval->lo, e.interval->hi});
+  auto end = [](double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
+  return nlohmann::json::array({end(e.interval->lo), end(e.interval->hi)});
 }
 
 void add(nlohmann::json& doc, const char* key, const Estimate& e) {
@@ -63,6 +67,9 @@ int run_predict(const Args& args) {
       "parameter. --law takes a published law (hoffmann2022, epoch2024, kaplan2020: point\n"
       "estimates, no intervals); --fit takes a fit stored by `scalelab fit`, whose bootstrap\n"
       "refits give percentile intervals. Kaplan's law takes the non-embedding N.\n"
+      "A fit judged degenerate by `scalelab fit` (see its --help) is refused: exit 2 with one\n"
+      "line naming the fit and the reason. An interval end that is unbounded prints as\n"
+      "'unbounded' (JSON: null).\n"
       "A prediction from --fit ID is stored in the database beside the fit (its id is printed\n"
       "as prediction_id in JSON) so that `scalelab report` can list it.");
   p.add()("law", po::value<std::string>(), "published law: hoffmann2022, epoch2024, kaplan2020");
@@ -86,10 +93,7 @@ int run_predict(const Args& args) {
 
   nlohmann::json doc;
   std::vector<std::pair<std::string, Estimate>> rows;
-  const fitting::LawSpec* law = nullptr;
-  std::vector<double> x;
-  std::vector<std::vector<double>> samples;
-  double level = 0.95;
+  fitting::FittedLaw law;  // a published Chinchilla-form law or a stored fit
   std::optional<KaplanLaw> kaplan;
   std::optional<db::Database> fit_db;  // open when predicting from a stored fit
   if (p.has("law")) {
@@ -98,8 +102,9 @@ int run_predict(const Args& args) {
     doc["citation"] = pub.citation;
     doc["note"] = "published point estimate: no intervals (fit data and use --fit ID for them)";
     if (pub.chinchilla) {
-      law = &fitting::find_law("chinchilla");
-      x = fitting::chinchilla_parameters(*pub.chinchilla);
+      law.law = &fitting::find_law("chinchilla");
+      law.name = pub.name;
+      law.x = fitting::chinchilla_parameters(*pub.chinchilla);
     } else {
       kaplan = *pub.kaplan;
     }
@@ -107,19 +112,16 @@ int run_predict(const Args& args) {
     const std::int64_t id = p.get<std::int64_t>("fit");
     fit_db.emplace(db::open_existing_database(p.db_path()));
     const db::FitRecord record = db::require_fit(*fit_db, id);
-    const auto stored = fitting::parse_stored_fit(nlohmann::json::parse(record.result_json));
-    law = stored.law;
-    x = stored.x;
-    samples = stored.samples;
-    level = stored.level;
+    // Marked degenerate when it is: the predictions below refuse it (exit 2, one line).
+    law = sweeps::load_fitted_law(*fit_db, id);
     doc["source"] = fmt::format("fit:{} ({} on {})", id, record.law, record.source);
     doc["fit_id"] = id;
   }
-  if (p.has("level")) level = p.get<double>("level");
-  if (!(level > 0 && level < 1))
-    throw InputError(fmt::format("--level: must be in (0, 1), got {}", level));
-  doc["level"] = level;
-  doc["law"] = kaplan ? "kaplan" : law->name;
+  if (p.has("level")) law.level = p.get<double>("level");
+  if (!(law.level > 0 && law.level < 1))
+    throw InputError(fmt::format("--level: must be in (0, 1), got {}", law.level));
+  doc["level"] = law.level;
+  doc["law"] = kaplan ? "kaplan" : law.law->name;
 
   if (at_budget) {
     const double c = p.get<double>("budget");
@@ -134,7 +136,7 @@ int run_predict(const Args& args) {
       a.tokens_per_param.value = k.tokens_per_param();
       a.loss.value = kaplan->loss(k.params, k.tokens);
     } else {
-      a = fitting::predict_allocation(*law, x, samples, level, c);
+      a = fitting::predict_allocation(law, c);
     }
     add(doc, "params_opt", a.params);
     add(doc, "tokens_opt", a.tokens);
@@ -154,8 +156,7 @@ int run_predict(const Args& args) {
         throw InputError("--params and --tokens must be finite and positive");
       loss.value = kaplan->loss(n, d);
     } else {
-      loss =
-          fitting::predict_loss(*law, x, samples, level, n, d, p.get<double>("unique-tokens")).loss;
+      loss = fitting::predict_loss(law, n, d, p.get<double>("unique-tokens")).loss;
     }
     add(doc, "loss", loss);
     rows = {{"loss", loss}};
@@ -175,8 +176,10 @@ int run_predict(const Args& args) {
     }
     record.loss = doc["loss"].get<double>();
     if (doc["loss_interval"].is_array()) {
-      record.loss_lo = doc["loss_interval"][0].get<double>();
-      record.loss_hi = doc["loss_interval"][1].get<double>();
+      // An unbounded end (null) is stored as NULL.
+      const auto& interval = doc["loss_interval"];
+      if (interval[0].is_number()) record.loss_lo = interval[0].get<double>();
+      if (interval[1].is_number()) record.loss_hi = interval[1].get<double>();
     }
     record.result_json = doc.dump();
     db::insert_prediction(*fit_db, record);

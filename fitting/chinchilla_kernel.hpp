@@ -1,15 +1,20 @@
 // The inner loop of the Approach-3 objective (fitting/chinchilla_objective.hpp): the summed
 // Huber loss and its gradient sums over all runs. Three builds of one source
-// (chinchilla_kernel.inc): a generic one, one compiled for AVX2+FMA and one for AVX-512 (each
-// of the last two only where the compiler supports its flags), the fastest the CPU runs
-// chosen at run time from its features. exp and log dominate the fit's time; Eigen vectorises
-// them 4-wide with AVX2 (about 5x faster than the SSE2 baseline the default -march=x86-64
-// build gets), 8-wide with AVX-512.
+// (chinchilla_kernel.inc): a generic one (the -march=x86-64 baseline, SSE2), one compiled for
+// AVX2+FMA and one for AVX-512 (F, DQ, VL, BW) + FMA, each compiled when the compiler supports
+// it (fitting/CMakeLists.txt). The build that runs is the highest this CPU runs, or the one the
+// environment variable SCALELAB_KERNEL=generic|avx2|avx512 forces (lib/simd_level.hpp), so a
+// fit can be reproduced on every kernel path: the builds round differently (4- or 8-wide sums,
+// FMA), and a fit whose optimum is not identified can land elsewhere on each. exp and log
+// dominate the fit's time; Eigen vectorises them 4-wide with AVX2 (about 5x faster than the
+// SSE2 baseline).
 #pragma once
 
 #include <cstddef>
 #include <utility>
 #include <vector>
+
+#include "lib/simd_level.hpp"
 
 namespace scalelab::fitting {
 
@@ -39,10 +44,18 @@ bool chinchilla_kernel_avx512(const double* log_n, const double* log_d, const do
                               bool gradient, ChinchillaSums* out);
 #endif
 
-// The fastest kernel this CPU runs.
-ChinchillaKernel best_chinchilla_kernel();
+// The build of `level`, by name ("generic", "avx2", "avx512"). Throws InputError naming
+// SCALELAB_KERNEL when this binary has no build of that level (its compiler lacked the flags).
+std::pair<const char*, ChinchillaKernel> chinchilla_kernel_for(SimdLevel level);
 
-// Every build this CPU runs, by name ("generic", "avx2", "avx512"), slowest first (for tests).
+// The build the fits use: chinchilla_kernel_for(selected_simd_level()), i.e. the fastest this
+// CPU runs unless SCALELAB_KERNEL forces another. Throws InputError for a bad SCALELAB_KERNEL
+// (unknown, or above what the CPU runs). Resolved once per process.
+ChinchillaKernel best_chinchilla_kernel();
+// Its name, recorded in a fit's JSON as "kernel".
+const char* selected_chinchilla_kernel_name();
+
+// Every build this CPU runs, by name, slowest first (for tests).
 std::vector<std::pair<const char*, ChinchillaKernel>> chinchilla_kernels();
 
 }  // namespace scalelab::fitting

@@ -9,7 +9,7 @@
 namespace scalelab::fitting {
 
 ChinchillaObjective::ChinchillaObjective(const std::vector<LawPoint>& points, double delta)
-    : delta_(delta) {
+    : delta_(delta), kernel_(best_chinchilla_kernel()) {
   for (const auto& p : points) {
     log_n_.push_back(p.log_n);
     log_d_.push_back(p.log_d);
@@ -34,11 +34,10 @@ bool ChinchillaObjective::Evaluate(const double* x, double* cost, double* gradie
 }
 
 bool ChinchillaObjective::evaluate_fast(const double* x, double* cost, double* gradient) const {
-  static const ChinchillaKernel kernel = best_chinchilla_kernel();
   const double big_e = std::exp(x[kE]);
   ChinchillaSums s;
-  if (!kernel(log_n_.data(), log_d_.data(), log_loss_.data(), log_n_.size(), x, big_e, delta_,
-              gradient != nullptr, &s))
+  if (!kernel_(log_n_.data(), log_d_.data(), log_loss_.data(), log_n_.size(), x, big_e, delta_,
+               gradient != nullptr, &s))
     return false;
   *cost = s.f;
   if (gradient) {

@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "fitting/chinchilla_kernel.hpp"
 #include "fitting/law_point.hpp"
 
 namespace scalelab::fitting {
@@ -18,6 +19,7 @@ enum ChinchillaParam { kA = 0, kB = 1, kE = 2, kAlpha = 3, kBeta = 4 };
 
 class ChinchillaObjective final : public ceres::FirstOrderFunction {
  public:
+  // Throws InputError for a bad SCALELAB_KERNEL (best_chinchilla_kernel).
   ChinchillaObjective(const std::vector<LawPoint>& points, double delta);
   bool Evaluate(const double* x, double* cost, double* gradient) const override;
   int NumParameters() const override { return 5; }
@@ -28,6 +30,7 @@ class ChinchillaObjective final : public ceres::FirstOrderFunction {
 
   std::vector<double> log_n_, log_d_, log_loss_;
   double delta_;
+  ChinchillaKernel kernel_;  // best_chinchilla_kernel(), resolved when constructed
 };
 
 // log(E + A/N^α + B/D^β) at (a, b, e, α, β), computed as a stable log-sum-exp.

@@ -109,8 +109,8 @@ std::vector<LawSpec> make_laws() {
     s.params = {{"A", true, {}, std::exp(50.0)},
                 {"B", true, {}, std::exp(50.0)},
                 {"E", true, {}, {}},
-                {"alpha", false, 0.0, 3.0},
-                {"beta", false, 0.0, 3.0}};
+                {"alpha", false, 0.0, 3.0, true},
+                {"beta", false, 0.0, 3.0, true}};
     s.grid = hoffmann_grid_axes();
     s.objective = [](const std::vector<LawPoint>& pts, double delta) {
       return std::unique_ptr<ceres::FirstOrderFunction>(new ChinchillaObjective(pts, delta));
@@ -127,8 +127,8 @@ std::vector<LawSpec> make_laws() {
     s.formula = "L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D";
     s.params = {{"N_c", true, {}, {}},
                 {"D_c", true, {}, {}},
-                {"alpha_N", false, 0.0, 3.0},
-                {"alpha_D", false, 0.0, 3.0}};
+                {"alpha_N", false, 0.0, 3.0, true},
+                {"alpha_D", false, 0.0, 3.0, true}};
     s.grid = {{10, 20, 30, 40}, {10, 20, 30, 40}, {0.05, 0.1, 0.2, 0.4}, {0.05, 0.1, 0.2, 0.4}};
     s.objective = autodiff_objective<KaplanModel>;
     s.log_loss = plain_log_loss<KaplanModel>;
@@ -141,7 +141,8 @@ std::vector<LawSpec> make_laws() {
     LawSpec s;
     s.name = one_var_names[v];
     s.formula = one_var_formulas[v];
-    s.params = {{"E", true, {}, {}}, {"A", true, {}, std::exp(80.0)}, {"alpha", false, 0.0, 3.0}};
+    s.params = {
+        {"E", true, {}, {}}, {"A", true, {}, std::exp(80.0)}, {"alpha", false, 0.0, 3.0, true}};
     s.grid = {range(-1, 1, 0.5), range(0, 25, 5), {0.05, 0.1, 0.2, 0.3, 0.5, 1.0}};
     if (v == 0) {
       s.objective = autodiff_objective<OneVariableModel<0>>;
@@ -163,8 +164,8 @@ std::vector<LawSpec> make_laws() {
     s.params = {{"A", true, {}, std::exp(50.0)},
                 {"B", true, {}, std::exp(50.0)},
                 {"E", true, {}, {}},
-                {"alpha", false, 0.0, 3.0},
-                {"beta", false, 0.0, 3.0},
+                {"alpha", false, 0.0, 3.0, true},
+                {"beta", false, 0.0, 3.0, true},
                 {"R_D_star", true, 1e-3, 1e6},
                 {"R_N_star", true, 1e-3, 1e6}};
     s.grid = {{0, 10, 20},

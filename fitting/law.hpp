@@ -39,6 +39,8 @@ struct ParamSpec {
   // Plausible range on the reported scale; an estimate at or beyond it is flagged
   // (e.g. an exponent at 0 means the term is not identified by the data).
   std::optional<double> lower, upper;
+  // An exponent of N, D or C: held to the sane range of fitting/degeneracy.hpp.
+  bool exponent = false;
 };
 
 struct LawSpec {

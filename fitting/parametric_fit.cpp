@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "fitting/chinchilla_kernel.hpp"
 #include "lib/error.hpp"
 
 namespace scalelab::fitting {
@@ -114,6 +115,8 @@ FitResult fit_law_from(const LawSpec& law, const std::vector<Observation>& kept,
 
 FitResult fit_law(const LawSpec& law, const std::vector<Observation>& observations,
                   const FitOptions& options) {
+  // Resolved first: a bad SCALELAB_KERNEL is an input error before any work.
+  const char* kernel = law.name == "chinchilla" ? selected_chinchilla_kernel_name() : "";
   const auto kept = prepare_observations(law, observations, options);
   const auto& axes = options.grid.empty() ? law.grid : options.grid;
   if (axes.size() != law.params.size())
@@ -125,6 +128,9 @@ FitResult fit_law(const LawSpec& law, const std::vector<Observation>& observatio
   FitResult r =
       fit_law_from(law, kept, grid_product(axes), fixed_parameters(law, options), options);
   r.n_dropped = observations.size() - kept.size();
+  r.kernel = kernel;
+  r.degenerate_reason = degeneracy_reason(point_degeneracy(law, r, options.degeneracy));
+  r.degenerate = !r.degenerate_reason.empty();
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fitting/degeneracy.hpp"
 #include "fitting/huber.hpp"
 #include "fitting/law.hpp"
 #include "fitting/lbfgs_multistart.hpp"
@@ -32,6 +33,8 @@ struct FitOptions {
   double agree_tolerance = 1e-3;
   double tie_tolerance = 1e-7;
   LbfgsOptions lbfgs;
+  // When the fit counts as degenerate (fitting/degeneracy.hpp).
+  DegeneracyOptions degeneracy;
 };
 
 struct FitResult {
@@ -53,6 +56,13 @@ struct FitResult {
   std::size_t n_starts_disagreeing = 0;  // starts tying the best objective but elsewhere
   std::vector<double> residuals;         // log(prediction) − log(loss) per kept observation
   std::vector<Observation> kept;         // the observations fitted, in input order
+  // The verdict of rules 1-4 of fitting/degeneracy.hpp on this point estimate (fit_law sets
+  // it; the bootstrap's rule 5 is added by fit_parametric, fitting/fit_report.hpp).
+  bool degenerate = false;
+  std::string degenerate_reason;  // empty when not degenerate
+  // The SIMD build of the chinchilla objective that ran ("generic", "avx2", "avx512":
+  // fitting/chinchilla_kernel.hpp); empty for laws fitted with automatic derivatives.
+  std::string kernel;
 
   double value(std::string_view name) const;
 };
@@ -64,11 +74,12 @@ std::vector<Observation> prepare_observations(const LawSpec& law,
                                               const std::vector<Observation>& observations,
                                               const FitOptions& options);
 
-// Fits `law` from its whole grid (or options.grid).
+// Fits `law` from its whole grid (or options.grid) and judges it (degenerate, reason).
 FitResult fit_law(const LawSpec& law, const std::vector<Observation>& observations,
                   const FitOptions& options = {});
 
-// Fits prepared observations from explicit fitted-scale starts (the bootstrap's refits).
+// Fits prepared observations from explicit fitted-scale starts (the bootstrap's refits); no
+// verdict (degenerate stays false).
 // `fixed` is per parameter on the fitted scale.
 FitResult fit_law_from(const LawSpec& law, const std::vector<Observation>& kept,
                        const std::vector<std::vector<double>>& starts,

@@ -7,6 +7,7 @@
 
 #include "lib/compute.hpp"
 #include "lib/error.hpp"
+#include "lib/output.hpp"
 
 namespace scalelab::fitting {
 
@@ -15,6 +16,15 @@ namespace {
 void check_positive(double v, const char* what) {
   if (!(std::isfinite(v) && v > 0))
     throw InputError(fmt::format("{} must be finite and positive, got {}", what, v));
+}
+
+// A point prediction feeds an allocation, a plan, a report: checked finite where it is made.
+void check_finite(double v, const char* what, const std::string& where) {
+  if (!std::isfinite(v))
+    throw InputError(
+        fmt::format("the fitted law gives a non-finite {} {}: its parameters "
+                    "cannot be used there",
+                    what, where));
 }
 
 Estimate estimate(double value, const std::vector<double>& draws, double level) {
@@ -33,9 +43,12 @@ LossPrediction predict_loss(const LawSpec& law, const std::vector<double>& x,
   if (unique_tokens < 0 || unique_tokens > d)
     throw InputError(fmt::format("unique tokens must lie in [0, D], got {}", unique_tokens));
   const LawPoint p = make_point(n, d, training_flops_6nd(n, d), 1.0, unique_tokens);
+  const double loss = law.predict(x, p);
+  check_finite(loss, "loss",
+               fmt::format("at N = {}, D = {}", format_general(n, 4), format_general(d, 4)));
   std::vector<double> draws;
   for (const auto& s : samples) draws.push_back(law.predict(s, p));
-  return {estimate(law.predict(x, p), draws, level)};
+  return {estimate(loss, draws, level)};
 }
 
 AllocationPrediction predict_allocation(const LawSpec& law, const std::vector<double>& x,
@@ -48,6 +61,9 @@ AllocationPrediction predict_allocation(const LawSpec& law, const std::vector<do
                                  law.predict(params, make_point(a.params, a.tokens, c))};
   };
   const auto point = one(x);
+  const char* names[] = {"N_opt", "D_opt", "D_opt/N_opt", "loss"};
+  for (int k = 0; k < 4; ++k)
+    check_finite(point[k], names[k], fmt::format("at C = {}", format_general(c, 4)));
   std::array<std::vector<double>, 4> draws;
   for (const auto& s : samples) {
     const auto v = one(s);
@@ -70,7 +86,29 @@ LossPrediction predict_loss_at_budget(const LawSpec& law, const std::vector<doub
   const LawPoint p = make_point(n, tokens_for_budget_6nd(c, n), c);
   std::vector<double> draws;
   for (const auto& s : samples) draws.push_back(law.predict(s, p));
-  return {estimate(law.predict(x, p), draws, level)};
+  const double loss = law.predict(x, p);
+  check_finite(loss, "loss", fmt::format("at C = {}", format_general(c, 4)));
+  return {estimate(loss, draws, level)};
+}
+
+void FittedLaw::require_sound() const {
+  if (degenerate) throw DegenerateFitError(name, degenerate_reason);
+}
+
+LossPrediction predict_loss(const FittedLaw& f, double params, double tokens,
+                            double unique_tokens) {
+  f.require_sound();
+  return predict_loss(*f.law, f.x, f.samples, f.level, params, tokens, unique_tokens);
+}
+
+AllocationPrediction predict_allocation(const FittedLaw& f, double flops) {
+  f.require_sound();
+  return predict_allocation(*f.law, f.x, f.samples, f.level, flops);
+}
+
+LossPrediction predict_loss_at_budget(const FittedLaw& f, double flops) {
+  f.require_sound();
+  return predict_loss_at_budget(*f.law, f.x, f.samples, f.level, flops);
 }
 
 }  // namespace scalelab::fitting

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "lib/error.hpp"
 
@@ -19,8 +20,20 @@ Format parse_format(std::string_view text, std::string_view what) {
   throw InputError(fmt::format("{}: unknown format '{}' (accepted: table, csv, json)", what, text));
 }
 
+const char* non_finite_word(double value) { return std::isnan(value) ? "n/a" : "unbounded"; }
+
+std::string format_general(double value, int digits) {
+  if (!std::isfinite(value)) return non_finite_word(value);
+  return fmt::format("{:.{}g}", value, std::max(digits, 1));
+}
+
+std::string format_fixed(double value, int decimals) {
+  if (!std::isfinite(value)) return non_finite_word(value);
+  return fmt::format("{:.{}f}", value, std::max(decimals, 0));
+}
+
 std::string format_si(double value, int digits) {
-  if (!std::isfinite(value)) return fmt::format("{}", value);
+  if (!std::isfinite(value)) return non_finite_word(value);
   static constexpr const char* kPrefixes[] = {"", "k", "M", "G", "T", "P", "E", "Z", "Y"};
   const double magnitude = std::fabs(value);
   if (magnitude < 1000.0) return fmt::format("{:.{}g}", value, std::max(digits, 1));
@@ -52,9 +65,9 @@ std::string shown(const Cell& c) {
   const double v = std::get<double>(c.value);
   switch (c.style) {
     case Cell::Style::kFixed:
-      return fmt::format("{:.{}f}", v, c.decimals);
+      return format_fixed(v, c.decimals);
     case Cell::Style::kInteger:
-      return fmt::format("{:.0f}", v);
+      return format_fixed(v, 0);
     default:
       return format_si(v);
   }
@@ -63,7 +76,8 @@ std::string shown(const Cell& c) {
 std::string exact(const Cell& c) {
   if (const auto* s = std::get_if<std::string>(&c.value)) return *s;
   if (const auto* i = std::get_if<std::int64_t>(&c.value)) return fmt::format("{}", *i);
-  return format_exact(std::get<double>(c.value));
+  const double v = std::get<double>(c.value);
+  return std::isfinite(v) ? format_exact(v) : std::string();  // CSV: empty for non-finite
 }
 
 std::string csv_quoted(const std::string& s) {
@@ -116,7 +130,16 @@ nlohmann::json Table::to_json() const {
   for (const auto& row : rows_) {
     nlohmann::json obj = nlohmann::json::object();
     for (std::size_t c = 0; c < row.size(); ++c)
-      std::visit([&](const auto& v) { obj[headers_[c]] = v; }, row[c].value);
+      std::visit(
+          [&](const auto& v) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(v)>, double>)
+              if (!std::isfinite(v)) {
+                obj[headers_[c]] = nullptr;  // the convention of output.hpp
+                return;
+              }
+            obj[headers_[c]] = v;
+          },
+          row[c].value);
     rows.push_back(std::move(obj));
   }
   return rows;

@@ -1,6 +1,17 @@
 // Results printed as an aligned table, CSV or JSON (`--format table|csv|json`).
 // Tables round and use SI suffixes; CSV carries full precision with snake_case headers.
 // JSON documents are built by each command with nlohmann::json and printed with print_json.
+//
+// Non-finite numbers are never printed as "inf", "nan" or "-nan". A value that feeds a result
+// is refused where it is made (e.g. a degenerate fit: fitting/degeneracy.hpp); what can still
+// reach an output is an honest "no bound" (an interval whose bootstrap draws run to infinity)
+// or "no value". The one convention, in every format:
+//   table / text   +-infinity -> "unbounded", NaN -> "n/a"   (format_si, format_general,
+//                  format_fixed and every Cell style)
+//   CSV            an empty field                            (Table::print_csv)
+//   JSON           null                                      (nlohmann writes non-finite
+//                                                            doubles as null; documented
+//                                                            per command)
 #pragma once
 
 #include <cstdint>
@@ -19,9 +30,19 @@ enum class Format { kTable, kCsv, kJson };
 // Accepts "table", "csv", "json"; throws InputError naming `what` otherwise.
 Format parse_format(std::string_view text, std::string_view what = "--format");
 
+// The word a table or message shows for a non-finite value: "unbounded" for +-infinity,
+// "n/a" for NaN (see the convention above).
+const char* non_finite_word(double value);
+
 // 1234567 -> "1.23M", 1e21 -> "1.00Z", 0.5 -> "0.5"; `digits` significant digits.
+// Non-finite: non_finite_word.
 std::string format_si(double value, int digits = 3);
-// Shortest text that reads back as the same double (CSV, logs).
+// printf's %.{digits}g (1393.85 -> "1394" at 4 digits); non-finite: non_finite_word.
+std::string format_general(double value, int digits);
+// printf's %.{decimals}f; non-finite: non_finite_word.
+std::string format_fixed(double value, int decimals);
+// Shortest text that reads back as the same double (CSV, logs). Non-finite values give
+// "inf"/"nan": callers writing results use the convention above instead.
 std::string format_exact(double value);
 
 // One table cell: its value and how a table shows it.

@@ -17,6 +17,10 @@ namespace scalelab::study {
 
 namespace {
 
+// A fit that may be drawn as a law (frontier, loss curves): present and not degenerate
+// (fitting/degeneracy.hpp). A degenerate fit is still shown in the parity plot and the report.
+bool sound(const std::optional<fitting::ParametricOutcome>& fit) { return fit && !fit->degenerate; }
+
 bool wanted(const StudyOptions& o, const std::string& kind) {
   return o.kinds.empty() || o.kinds.count(kind) > 0;
 }
@@ -85,7 +89,7 @@ std::vector<plots::RenderedFigure> draw_study_figures(Study& s, const std::files
         plots::isoflop_figure(plots::isoflop_plot_data(runs, *s.isoflop, s.isoflop_options)));
 
   if (wanted(s.options, "frontier") &&
-      check_kind(s, "frontier", s.isoflop || s.chinchilla || s.envelope,
+      check_kind(s, "frontier", s.isoflop || sound(s.chinchilla) || s.envelope,
                  "no fit gives a compute-optimal frontier")) {
     plots::FrontierData d;
     d.isoflop = s.isoflop;
@@ -93,7 +97,7 @@ std::vector<plots::RenderedFigure> draw_study_figures(Study& s, const std::files
     d.level = s.options.level;
     d.c_min = c_lo;
     d.c_max = c_hi;
-    if (s.chinchilla)
+    if (sound(s.chinchilla))
       d.parametric =
           plots::parametric_frontier("Approach 3: L(N, D) fit", chin_law, s.chinchilla->point.x,
                                      s.chinchilla->bootstrap.samples, s.options.level, c_lo, c_hi);
@@ -125,13 +129,13 @@ std::vector<plots::RenderedFigure> draw_study_figures(Study& s, const std::files
         d.frontier_flops.push_back(p.flops);
         d.frontier_loss.push_back(p.min_loss);
       }
-    if (s.chinchilla) {
+    if (sound(s.chinchilla)) {
       d.curves.push_back(plots::optimal_loss_curve(
           "Approach 3: L(N_{opt}(C), D_{opt}(C))", plots::kColorFit, chin_law,
           s.chinchilla->point.x, s.chinchilla->bootstrap.samples, s.options.level, c_lo, c_hi));
       d.curves.back().short_label = "Approach 3";
     }
-    if (s.loss_compute) {
+    if (sound(s.loss_compute)) {
       d.curves.push_back(plots::compute_law_curve(
           "L(C) = E + A/C^{α} through the IsoFLOP minima", plots::kColorFitAlt,
           fitting::find_law("power-c"), s.loss_compute->point.x, s.loss_compute->bootstrap.samples,

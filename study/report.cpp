@@ -41,10 +41,10 @@ plots::ReportTable parametric_table(const fitting::ParametricOutcome& o,
   }
   t.headers.push_back("flag");
   for (std::size_t i = 0; i < o.point.names.size(); ++i) {
-    std::vector<std::string> row = {o.point.names[i], fmt::format("{:.6g}", o.point.values[i])};
+    std::vector<std::string> row = {o.point.names[i], format_general(o.point.values[i], 6)};
     if (boot)
-      row.push_back(fmt::format("[{:.6g}, {:.6g}]", o.bootstrap.intervals[i].lo,
-                                o.bootstrap.intervals[i].hi));
+      row.push_back(fmt::format("[{}, {}]", format_general(o.bootstrap.intervals[i].lo, 6),
+                                format_general(o.bootstrap.intervals[i].hi, 6)));
     std::string flag;
     if (i < o.point.fixed.size() && o.point.fixed[i]) flag = "fixed";
     if (i < o.point.at_bound.size() && o.point.at_bound[i]) flag = "at a bound";

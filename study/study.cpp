@@ -33,12 +33,19 @@ void fit_approach_3(Study& s) {
   r3.bootstrap.threads = o.threads;
   try {
     s.chinchilla = fitting::fit_parametric(s.observations, r3);
-    s.target =
-        fitting::predict_allocation(fitting::find_law("chinchilla"), s.chinchilla->point.x,
-                                    s.chinchilla->bootstrap.samples, o.level, s.target_budget);
   } catch (const InputError& e) {
     s.chinchilla.reset();
     s.notes.push_back(std::string("Approach 3 (parametric L(N, D)) not fitted: ") + e.what());
+    return;
+  }
+  // A degenerate fit (fitting/degeneracy.hpp) is kept to be shown, marked, but not allocated
+  // from: approach3_problem says why.
+  if (s.chinchilla->degenerate) return;
+  try {
+    s.target = fitting::predict_allocation(s.chinchilla->fitted_law("Approach 3"), s.target_budget);
+  } catch (const InputError& e) {
+    s.notes.push_back(std::string("Approach 3 gave no allocation at the target budget: ") +
+                      e.what());
   }
 }
 
@@ -80,9 +87,11 @@ void fit_loss_compute(Study& s) {
   if (!s.isoflop) return;
   if (s.isoflop->profiles.size() < 4) {
     s.notes.push_back(fmt::format(
-        "L(C) = E + A/C^alpha not fitted: it needs 4 or more IsoFLOP minima, the data has {} "
-        "(the compute-optimal loss curve of Approach 3 is drawn instead)",
-        s.isoflop->profiles.size()));
+        "L(C) = E + A/C^alpha not fitted: it needs 4 or more IsoFLOP minima, the data has {}{}",
+        s.isoflop->profiles.size(),
+        s.chinchilla && !s.chinchilla->degenerate
+            ? " (the compute-optimal loss curve of Approach 3 is drawn instead)"
+            : ""));
     return;
   }
   std::vector<Observation> minima;
@@ -101,13 +110,20 @@ void fit_loss_compute(Study& s) {
   rc.fit.drop_highest = 0;
   try {
     s.loss_compute = fitting::fit_parametric(minima, rc);
-    s.loss_compute_target = fitting::predict_loss_at_budget(
-                                fitting::find_law("power-c"), s.loss_compute->point.x,
-                                s.loss_compute->bootstrap.samples, s.options.level, s.target_budget)
-                                .loss;
   } catch (const InputError& e) {
     s.loss_compute.reset();
     s.notes.push_back(std::string("L(C) not fitted: ") + e.what());
+    return;
+  }
+  if (s.loss_compute->degenerate) {  // shown, marked, not predicted from
+    s.notes.push_back("L(C) is degenerate and is not used: " + s.loss_compute->degenerate_reason);
+    return;
+  }
+  try {
+    s.loss_compute_target =
+        fitting::predict_loss_at_budget(s.loss_compute->fitted_law("L(C)"), s.target_budget).loss;
+  } catch (const InputError& e) {
+    s.notes.push_back(std::string("L(C) gave no loss at the target budget: ") + e.what());
   }
 }
 
@@ -118,6 +134,13 @@ void validate(Study& s) {
     fitting::HoldoutOptions ho;
     ho.fit = s.chinchilla_request.fit;
     s.validation = fitting::validate_holdout(fitting::find_law("chinchilla"), s.observations, ho);
+    if (s.validation->fit.degenerate) {  // its predictions are not a hold-out error
+      s.notes.push_back(
+          "validation not reported: the fit without the largest budget is "
+          "degenerate: " +
+          s.validation->fit.degenerate_reason);
+      s.validation.reset();
+    }
   } catch (const InputError& e) {
     s.notes.push_back(std::string("validation not run: ") + e.what());
   }
@@ -176,22 +199,22 @@ Study run_study(RunSet runs, const StudyOptions& o) {
 
 std::string approach3_problem(const Study& s) {
   if (!s.chinchilla) return "no Approach-3 fit";
+  // The one definition of a degenerate fit: fitting/degeneracy.hpp.
+  if (s.chinchilla->degenerate)
+    return "Approach 3 is degenerate: " + s.chinchilla->degenerate_reason;
   if (!s.target) return "Approach 3 gave no allocation at the target budget";
-  const auto& p = s.chinchilla->point;
-  for (std::size_t i = 0; i < p.values.size(); ++i)
-    if (!std::isfinite(p.values[i]))
-      return fmt::format("Approach 3's {} is not finite", p.names[i]);
-  for (std::size_t i = 0; i < p.at_bound.size(); ++i)
-    if (p.at_bound[i]) return fmt::format("Approach 3's {} is at a bound", p.names[i]);
   if (!finite_positive(s.target->params.value) || !finite_positive(s.target->tokens.value))
-    return "Approach 3's allocation at the target budget is not finite";
+    return "Approach 3's allocation at the target budget is not positive";
   return "";
 }
 
 std::string prediction_problem(const Study& s) {
   const std::string problem = approach3_problem(s);
-  if (problem.empty() || s.loss_compute) return "";
-  return problem + "; no L(C) fit";
+  if (problem.empty()) return "";
+  if (!s.loss_compute) return problem + "; no L(C) fit";
+  if (s.loss_compute->degenerate)
+    return problem + "; L(C) is degenerate: " + s.loss_compute->degenerate_reason;
+  return "";
 }
 
 TargetCheck check_target(const Study& s, const StudyRun& run) {
@@ -210,15 +233,10 @@ TargetCheck check_target(const Study& s, const StudyRun& run) {
   if (problem.empty()) {
     c.method = "Approach 3";
     c.predicted =
-        fitting::predict_loss(fitting::find_law("chinchilla"), s.chinchilla->point.x,
-                              s.chinchilla->bootstrap.samples, s.options.level, c.params, c.tokens)
-            .loss;
+        fitting::predict_loss(s.chinchilla->fitted_law("Approach 3"), c.params, c.tokens).loss;
   } else {
     c.method = "L(C) through the IsoFLOP minima (" + problem + ")";
-    c.predicted =
-        fitting::predict_loss_at_budget(fitting::find_law("power-c"), s.loss_compute->point.x,
-                                        s.loss_compute->bootstrap.samples, s.options.level, c.flops)
-            .loss;
+    c.predicted = fitting::predict_loss_at_budget(s.loss_compute->fitted_law("L(C)"), c.flops).loss;
   }
   c.observed = run.loss->value;
   c.relative_error = (c.predicted.value - c.observed) / c.observed;

@@ -82,8 +82,9 @@ struct Study {
 // name cannot be drawn for want of its fit.
 Study run_study(RunSet runs, const StudyOptions& options);
 
-// Why Approach 3 cannot be used to allocate or predict: missing, a parameter not finite or at
-// a bound, no finite allocation at the target budget. Empty when it can.
+// Why Approach 3 cannot be used to allocate or predict: missing, degenerate (the verdict of
+// fitting/degeneracy.hpp, with its reason: the one definition), or no positive allocation at
+// the target budget. Empty when it can.
 std::string approach3_problem(const Study& study);
 
 // Why no law can predict a run's loss: Approach 3 cannot be used (approach3_problem) and
@@ -93,7 +94,7 @@ std::string prediction_problem(const Study& study);
 // Predicted against observed for `run`, trained after the study: Approach 3's loss at the
 // run's own (N, D) with the bootstrap interval; where Approach 3 cannot be used, L(C) through
 // the IsoFLOP minima at the run's C (method says which). Throws InputError when neither exists
-// or the run has no fitted loss.
+// or is sound, or the run has no fitted loss.
 TargetCheck check_target(const Study& study, const StudyRun& run);
 
 }  // namespace scalelab::study

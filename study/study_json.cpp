@@ -89,7 +89,8 @@ json study_json(const Study& s) {
                     {"degenerate", !reason.empty()},
                     {"reason", reason.empty() ? json() : json(reason)}});
   }
-  if (s.loss_compute) fits.push_back(parametric_json(*s.loss_compute, "L(C)", ""));
+  if (s.loss_compute)
+    fits.push_back(parametric_json(*s.loss_compute, "L(C)", s.loss_compute->degenerate_reason));
   json validation;
   if (s.validation)
     validation = {{"threshold", number(s.validation->threshold)},

@@ -33,8 +33,9 @@ std::string interval_text(const fitting::Estimate& e, int digits) {
                      si_or(e.interval->hi, digits, "unbounded"));
 }
 
-std::string flops_text(double c) { return fmt::format("{:.3g}", c); }
+std::string flops_text(double c) { return format_general(c, 3); }
 
+// Non-finite values follow lib/output.hpp ("unbounded", "n/a").
 std::string loss_text(const fitting::Estimate& e) {
   if (!e.interval) return loss_or(e.value, kNotFinite);
   return fmt::format("{} [{}, {}]", loss_or(e.value, kNotFinite),

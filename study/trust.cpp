@@ -17,9 +17,10 @@ std::string estimate_text(const fitting::ParametricOutcome& o, const std::string
   const double v = o.point.value(name);
   for (std::size_t i = 0; i < o.point.names.size() && i < o.bootstrap.intervals.size(); ++i)
     if (o.point.names[i] == name)
-      return fmt::format("{:.3g} [{:.3g}, {:.3g}]", v, o.bootstrap.intervals[i].lo,
-                         o.bootstrap.intervals[i].hi);
-  return fmt::format("{:.3g}", v);
+      return fmt::format("{} [{}, {}]", format_general(v, 3),
+                         format_general(o.bootstrap.intervals[i].lo, 3),
+                         format_general(o.bootstrap.intervals[i].hi, 3));
+  return format_general(v, 3);
 }
 
 std::set<double> planned_budgets(const Study& s) {

@@ -15,13 +15,16 @@
 #include <string>
 #include <vector>
 
+#include "fitting/degeneracy.hpp"
 #include "study/study.hpp"
 
 namespace scalelab::study {
 
 struct TrustOptions {
-  double exponent_min = 0.05;  // alpha, beta accepted in [exponent_min, exponent_max]
-  double exponent_max = 2.0;
+  // alpha, beta accepted in [exponent_min, exponent_max]: the sane range of
+  // fitting/degeneracy.hpp, [0.05, 2].
+  double exponent_min = fitting::DegeneracyOptions{}.exponent_min;
+  double exponent_max = fitting::DegeneracyOptions{}.exponent_max;
   int min_budgets = 4;
   double min_decades = 1.0;        // max C / min C of the budgets, as a power of ten
   std::int64_t min_steps = 500;    // optimizer steps of every fitted run

@@ -58,6 +58,10 @@ TEST_CASE("fit --format json on Epoch's Chinchilla data: documented keys, refere
   CHECK(doc["n_points"] == 240);
   CHECK(doc["converged"] == true);
   CHECK(doc["termination"].get<std::string>().rfind("CONVERGENCE", 0) == 0);
+  // A well-posed fit (fitting/degeneracy.hpp), and the kernel that fitted it.
+  CHECK(doc["degenerate"] == false);
+  CHECK(doc["reason"].is_null());
+  CHECK(doc["kernel"].is_string());
 }
 
 TEST_CASE("predict --law epoch2024 --budget 5.88e23: the closed-form compute-optimal split") {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <string>
 
@@ -91,7 +92,14 @@ TEST_CASE("Approach-3 kernels: every build this CPU runs agrees with the generic
   const auto kernels = chinchilla_kernels();
   REQUIRE(std::string(kernels.front().first) == "generic");
   REQUIRE((kernels.front().second == chinchilla_kernel_generic));
-  CHECK((kernels.back().second == best_chinchilla_kernel()));
+  // The fits' kernel: the fastest unless SCALELAB_KERNEL forces one (lib/simd_level.hpp).
+  const char* forced = std::getenv(kKernelEnvVar);
+  if (forced == nullptr || *forced == '\0') {
+    CHECK((kernels.back().second == best_chinchilla_kernel()));
+    CHECK(std::string(selected_chinchilla_kernel_name()) == kernels.back().first);
+  } else {
+    CHECK(std::string(selected_chinchilla_kernel_name()) == forced);
+  }
   // Every count of runs from 1 to all of them: the partial last packet of each build.
   for (std::size_t n = 1; n <= ln.size(); ++n)
     for (const auto& [name, kernel] : kernels) {
@@ -109,6 +117,19 @@ TEST_CASE("Approach-3 kernels: every build this CPU runs agrees with the generic
       CHECK(a.galpha == doctest::Approx(b.galpha).epsilon(1e-10));
       CHECK(a.gbeta == doctest::Approx(b.gbeta).epsilon(1e-10));
     }
+}
+
+TEST_CASE("Approach-3 kernels by SIMD level: each level gives its own build") {
+  const auto generic = chinchilla_kernel_for(SimdLevel::kGeneric);
+  CHECK(std::string(generic.first) == "generic");
+  CHECK((generic.second == chinchilla_kernel_generic));
+  for (const auto& [name, kernel] : chinchilla_kernels()) {
+    const SimdLevel level = std::string(name) == "avx512" ? SimdLevel::kAvx512
+                            : std::string(name) == "avx2" ? SimdLevel::kAvx2
+                                                          : SimdLevel::kGeneric;
+    CHECK(std::string(chinchilla_kernel_for(level).first) == name);
+    CHECK((chinchilla_kernel_for(level).second == kernel));
+  }
 }
 
 TEST_CASE("Approach-3 fit: the optimum does not depend on the solver tolerances") {

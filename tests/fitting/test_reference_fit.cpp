@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "fitting/fit_report.hpp"
 #include "fitting/parametric_fit.hpp"
 #include "synthetic.hpp"
 
@@ -28,6 +29,29 @@ TEST_CASE("Approach 3 on chinchilla_fig4_epoch.csv reproduces Besiroglu et al. 2
   CHECK(fit.value("A") == doctest::Approx(477.8).epsilon(0.01));
   CHECK(fit.value("B") == doctest::Approx(2143.9).epsilon(0.01));
   CHECK(fit.n_starts_disagreeing == 0);
+  // A well-posed fit (fitting/degeneracy.hpp): nothing at a bound, exponents in [0.05, 2].
+  CHECK_MESSAGE(!fit.degenerate, fit.degenerate_reason);
+  CHECK(fit.degenerate_reason.empty());
+  CHECK(!fit.kernel.empty());
+}
+
+TEST_CASE("Approach 3 on chinchilla_fig4_epoch.csv with its bootstrap is not degenerate") {
+  const auto obs = read_observations_csv(SCALELAB_SHARED_DATA_DIR "/chinchilla_fig4_epoch.csv");
+  FitRequest r;
+  r.fit.drop_highest = 5;
+  r.bootstrap.resamples = 100;  // enough to see an unbounded or at-a-bound interval
+  r.bootstrap.seed = 1;
+  const ParametricOutcome o = fit_parametric(obs, r);
+  CHECK_MESSAGE(!o.degenerate, o.degenerate_reason);
+  CHECK(o.bootstrap.samples.size() >= 95);
+  for (const auto& i : o.bootstrap.intervals) CHECK((std::isfinite(i.lo) && std::isfinite(i.hi)));
+  // Its law predicts: a sound FittedLaw passes require_sound.
+  const FittedLaw law = o.fitted_law("Approach 3");
+  CHECK_NOTHROW(law.require_sound());
+  const auto a = predict_allocation(law, 5.88e23);
+  CHECK(std::isfinite(a.params.value));
+  REQUIRE(a.params.interval);
+  CHECK(std::isfinite(a.params.interval->hi));
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -33,4 +34,35 @@ TEST_CASE("a table prints as table, CSV and JSON") {
   CHECK(doc[0]["name"] == "a,b");
   CHECK_THROWS(t.add_row({Cell::text("short")}));
   CHECK_THROWS_AS(parse_format("xml"), InputError);
+}
+
+TEST_CASE("non-finite numbers: 'unbounded' / 'n/a' in tables, empty in CSV, null in JSON") {
+  const double inf = HUGE_VAL, nan = std::nan("");
+  CHECK(format_si(inf) == "unbounded");
+  CHECK(format_si(-inf) == "unbounded");
+  CHECK(format_si(nan) == "n/a");
+  CHECK(format_si(-nan) == "n/a");
+  CHECK(format_general(inf, 4) == "unbounded");
+  CHECK(format_general(1393.85477, 4) == "1394");
+  CHECK(format_fixed(nan, 4) == "n/a");
+  CHECK(format_fixed(1.23456, 2) == "1.23");
+  Table t({"quantity", "value", "lo", "hi"});
+  t.add_row({Cell::text("N_opt"), Cell::si(inf), Cell::si(152), Cell::si(inf)});
+  t.add_row({Cell::text("loss"), Cell::fixed(-nan, 4), Cell::integer(0), Cell::fixed(inf, 1)});
+  std::ostringstream table, csv, json;
+  t.print(table, Format::kTable);
+  t.print(csv, Format::kCsv);
+  t.print(json, Format::kJson);
+  for (const std::string& text : {table.str(), csv.str(), json.str()}) {
+    CAPTURE(text);
+    CHECK(text.find("inf") == std::string::npos);
+    CHECK(text.find("nan") == std::string::npos);
+  }
+  CHECK(table.str().find("unbounded") != std::string::npos);
+  CHECK(table.str().find("n/a") != std::string::npos);
+  CHECK(csv.str() == "quantity,value,lo,hi\nN_opt,,152,\nloss,,0,\n");
+  const auto doc = nlohmann::json::parse(json.str());
+  CHECK(doc[0]["value"].is_null());
+  CHECK(doc[0]["lo"] == 152);
+  CHECK(doc[1]["value"].is_null());
 }

@@ -173,12 +173,15 @@ TEST_CASE("the target run: Approach 3 on a concrete shape, else Approach 2, else
   CHECK(a3.params == doctest::Approx(a3.n_opt).epsilon(0.5));  // within 2^(±1) of N_opt
   CHECK(a3.tokens == doctest::Approx(c / (6 * a3.params)));
 
-  // A degenerate Approach 3 (here: a parameter at a bound) falls back to Approach 2 ...
+  // A degenerate Approach 3 (here: a parameter at a bound, judged by fitting/degeneracy.hpp)
+  // falls back to Approach 2 ...
   s.chinchilla->point.at_bound[1] = true;
-  CHECK(study::approach3_problem(s).find("at a bound") != std::string::npos);
+  fitting::judge_degeneracy(*s.chinchilla);
+  CHECK(study::approach3_problem(s).find("Approach 3 is degenerate: B = ") == 0);
+  CHECK(study::approach3_problem(s).find("at or beyond its plausible range") != std::string::npos);
   const study::TargetChoice a2 = study::choose_target(s, c, shapes);
   CHECK(a2.method == "Approach 2");
-  CHECK(a2.fallback.find("at a bound") != std::string::npos);
+  CHECK(a2.fallback.find("at or beyond its plausible range") != std::string::npos);
   CHECK(a2.n_opt == doctest::Approx(s.isoflop->params_opt.at(c)));
   // ... and without IsoFLOP profiles to the ratio rule.
   s.isoflop.reset();
@@ -211,6 +214,49 @@ TEST_CASE("trust checks: a clean study meets them; each failing one says what it
   REQUIRE(words.size() >= 4);
   CHECK(words[0].find("1.00 decades") != std::string::npos);
   CHECK(words[1].find("Hoffmann et al. 2022") != std::string::npos);
+}
+
+TEST_CASE(
+    "the degenerate fixture: Approach 3 shown, marked by fitting's rule, never allocated from") {
+  // ../shared/data/demo_runs_fresh_avx2.csv: the 13 runs whose fit broke the demo (issue 17).
+  const auto runs = read_observations_csv(SCALELAB_SHARED_DATA_DIR "/demo_runs_fresh_avx2.csv");
+  study::StudyOptions o = quick_options();
+  o.target_budget = 2e12;
+  const study::Study s =
+      study::run_study(study::run_set_from_observations(runs, "demo_runs_fresh_avx2.csv"), o);
+  REQUIRE(s.chinchilla);
+  CHECK(s.chinchilla->degenerate);
+  CHECK_FALSE(s.target);  // no allocation from a degenerate law
+  const std::string problem = study::approach3_problem(s);
+  CHECK(problem == "Approach 3 is degenerate: " + s.chinchilla->degenerate_reason);
+  CHECK(problem.find("lies outside the sane exponent range [0.05, 2]") != std::string::npos);
+
+  ShapeSearchOptions shapes;
+  shapes.vocab_size = 256;
+  shapes.seq_len = 128;
+  const study::TargetChoice t = study::choose_target(s, 2e12, shapes);
+  CHECK(t.method != "Approach 3");
+  CHECK(t.fallback.find("Approach 3 is degenerate") == 0);
+  CHECK((std::isfinite(t.params) && t.params > 0 && std::isfinite(t.tokens) && t.tokens > 0));
+
+  const auto doc = study::study_json(s);
+  REQUIRE(doc["fits"].size() >= 1);
+  CHECK(doc["fits"][0]["approach"] == "3");
+  CHECK(doc["fits"][0]["degenerate"] == true);
+  CHECK(doc["fits"][0]["reason"] == problem);
+  std::ostringstream summary;
+  study::print_study_summary(summary, s);
+  INFO(summary.str());
+  CHECK(summary.str().find("none from Approach 3 (Approach 3 is degenerate: ") !=
+        std::string::npos);
+  for (const std::string& text : {summary.str(), doc.dump()})
+    for (const char* bad : {"inf", "nan"}) {
+      // As a number: "=inf", " inf", "-nan", "[inf" (words such as "infinite" do not count).
+      for (const char* before : {"=", " ", "-", "["})
+        for (const char* after : {" ", ",", "]", ")", "\n"})
+          CHECK_MESSAGE(text.find(std::string(before) + bad + after) == std::string::npos,
+                        before << bad << after);
+    }
 }
 
 // The runs of the README's main job as it ran on a fresh AVX2 machine before the redesign
