@@ -9,6 +9,7 @@
 
 #include "apps/cli.hpp"
 #include "db/fit_store.hpp"
+#include "sweeps/fitted_law.hpp"
 #include "db/schema.hpp"
 #include "fitting/compare.hpp"
 #include "fitting/fit_report.hpp"
@@ -290,7 +291,7 @@ int run_compare(const Args& args) {
     const std::int64_t id = p.get<std::int64_t>("fit");
     db::Database db = db::open_existing_database(p.db_path());
     const db::FitRecord record = db::require_fit(db, id);
-    law = fitting::parse_stored_fit(nlohmann::json::parse(record.result_json));
+    law = sweeps::load_fitted_law(db, id);  // a degenerate fit is refused in compare_configs
     doc["source"] = fmt::format("fit:{} ({} on {})", id, record.law, record.source);
     doc["fit_id"] = id;
   }

@@ -26,6 +26,7 @@ void check_law(const CompareLaw& law) {
     throw InputError(
         fmt::format("compare needs a law of N and D (chinchilla, kaplan, data-constrained), got {}",
                     law.law ? law.law->name : std::string("none")));
+  law.require_sound();
 }
 
 // D as written after the colon: a count, or "<r>x" tokens per parameter.
@@ -56,6 +57,7 @@ CompareLaw published_law_as_fit(const PublishedLaw& published) {
     law.law = &find_law("kaplan");
     law.x = kaplan_parameters(*published.kaplan);
   }
+  law.name = published.name;
   return law;
 }
 

@@ -29,8 +29,9 @@
 namespace scalelab::fitting {
 
 // A law to compare under: the fitted-scale parameters of a law of N and D, with bootstrap
-// samples (empty for a published law). Made by parse_stored_fit or published_law_as_fit.
-using CompareLaw = StoredFit;
+// samples (empty for a published law). Made by parse_stored_fit (sweeps::load_fitted_law) or
+// published_law_as_fit. A degenerate one is refused (FittedLaw::require_sound).
+using CompareLaw = FittedLaw;
 
 // hoffmann2022 and epoch2024 as law "chinchilla", kaplan2020 as law "kaplan" (N is then
 // Kaplan's non-embedding count, and the optimum at C is the minimum of his L(N, D) along
