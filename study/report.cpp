@@ -89,8 +89,8 @@ plots::ReportData study_report(const Study& s, const std::vector<plots::Rendered
     plots::ReportSection sec{"summary", "Summary", {}, {}, {}, {}};
     if (s.chinchilla && !problem.empty())
       sec.paragraphs.push_back(fmt::format(
-          "No compute-optimal prediction at C = {} FLOPs: the Approach-3 fit is degenerate ({}), "
-          "so no allocation or loss is derived from it.",
+          "No compute-optimal prediction at C = {} FLOPs from Approach 3 ({}): no allocation or "
+          "loss is derived from it.",
           flops_text(s.target_budget), problem));
     else if (s.target)
       sec.paragraphs.push_back(fmt::format(
