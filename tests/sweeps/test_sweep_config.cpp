@@ -103,9 +103,9 @@ TEST_CASE("unknown keys and wrong types name the file, the line and the key") {
   CHECK(error_of("backend: {kind: command}\n").find("backend.command") != std::string::npos);
   CHECK(error_of("hyperparameters: {lr: {of: tokens}}\n").find("hyperparameters.lr") !=
         std::string::npos);
-  CHECK(error_of("budgets: 1e15\nhyperparameters:\n  schedule: linear\n") ==
+  CHECK(error_of("budgets: 1e15\nhyperparameters:\n  schedule: sawtooth\n") ==
         "sweep.yaml:3: key 'hyperparameters.schedule': hyperparameters.schedule: unknown "
-        "schedule 'linear' (accepted: cosine, wsd, constant)");
+        "schedule 'sawtooth' (accepted: cosine, wsd, constant, linear)");
   CHECK(error_of("hyperparameters:\n  final_lr_fraction: 0.1\n  min_lr_ratio: 0.1\n")
             .find("sweep.yaml:3: key 'hyperparameters.min_lr_ratio': give final_lr_fraction "
                   "only") == 0);
