@@ -8,46 +8,31 @@
 
 namespace scalelab::study {
 
-namespace {
+// Every non-finite value goes through lib/output's formatters, so the study's text follows the
+// one convention of lib/output.hpp ("unbounded" for +-infinity, "n/a" for NaN).
 
-constexpr const char* kNotFinite = "not finite";
-
-std::string si_or(double v, int digits, const char* otherwise) {
-  return std::isfinite(v) ? format_si(v, digits) : otherwise;
-}
-
-std::string loss_or(double v, const char* otherwise) {
-  return std::isfinite(v) ? fmt::format("{:.4f}", v) : otherwise;
-}
-
-}  // namespace
-
-std::string number_text(double v) {
-  return std::isfinite(v) ? fmt::format("{:.4g}", v) : kNotFinite;
-}
+std::string number_text(double v) { return format_general(v, 4); }
 
 std::string interval_text(const fitting::Estimate& e, int digits) {
-  if (!e.interval) return si_or(e.value, digits, kNotFinite);
-  return fmt::format("{} [{}, {}]", si_or(e.value, digits, kNotFinite),
-                     si_or(e.interval->lo, digits, "unbounded"),
-                     si_or(e.interval->hi, digits, "unbounded"));
+  if (!e.interval) return format_si(e.value, digits);
+  return fmt::format("{} [{}, {}]", format_si(e.value, digits), format_si(e.interval->lo, digits),
+                     format_si(e.interval->hi, digits));
 }
 
 std::string flops_text(double c) { return format_general(c, 3); }
 
-// Non-finite values follow lib/output.hpp ("unbounded", "n/a").
 std::string loss_text(const fitting::Estimate& e) {
-  if (!e.interval) return loss_or(e.value, kNotFinite);
-  return fmt::format("{} [{}, {}]", loss_or(e.value, kNotFinite),
-                     loss_or(e.interval->lo, "unbounded"), loss_or(e.interval->hi, "unbounded"));
+  if (!e.interval) return format_fixed(e.value, 4);
+  return fmt::format("{} [{}, {}]", format_fixed(e.value, 4), format_fixed(e.interval->lo, 4),
+                     format_fixed(e.interval->hi, 4));
 }
 
 std::string power_law_interval(const fitting::PowerLawFit& f) {
-  if (!std::isfinite(f.exponent)) return kNotFinite;
   if (!std::isfinite(f.exponent_interval.lo) || !std::isfinite(f.exponent_interval.hi))
-    return fmt::format("{:.4f}", f.exponent);
-  return fmt::format("{:.4f} [{:.4f}, {:.4f}]", f.exponent, f.exponent_interval.lo,
-                     f.exponent_interval.hi);
+    return format_fixed(f.exponent, 4);
+  return fmt::format("{} [{}, {}]", format_fixed(f.exponent, 4),
+                     format_fixed(f.exponent_interval.lo, 4),
+                     format_fixed(f.exponent_interval.hi, 4));
 }
 
 }  // namespace scalelab::study

@@ -8,8 +8,8 @@
 
 namespace scalelab::study {
 
-// Every function here writes a value that is not finite as "not finite" and an interval
-// bound that is not finite as "unbounded": no study text prints inf or nan.
+// Every function here writes a non-finite value as lib/output.hpp's convention says
+// ("unbounded" for +-infinity, "n/a" for NaN): no study text prints inf or nan.
 // "1.23M [1.1M, 1.4M]": SI suffixes, the interval when there is one.
 std::string interval_text(const fitting::Estimate& e, int digits = 3);
 // Compute reads best in scientific notation (1.3e+23), as papers write it.
