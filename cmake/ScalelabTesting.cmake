@@ -6,6 +6,7 @@ function(scalelab_add_test)
   cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} doctest::doctest scalelab_warnings)
+  target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR})  # tests/support/
   target_compile_definitions(${T_NAME} PRIVATE
     SCALELAB_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data"
     SCALELAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

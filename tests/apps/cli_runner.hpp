@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/support/temp_files.hpp"
+
 namespace scalelab::testing {
 
 struct CliResult {
@@ -42,12 +44,6 @@ inline CliResult run_cli(const std::string& arguments, const std::string& cwd = 
 }
 
 // A fresh, empty temporary directory for one test.
-inline std::string fresh_dir(const std::string& tag) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("scalelab_cli_" + tag + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
+inline std::string fresh_dir(const std::string& tag) { return fresh_temp_dir("cli_" + tag); }
 
 }  // namespace scalelab::testing

@@ -9,7 +9,7 @@
 #include "lib/observation.hpp"
 #include "lib/scaling_law.hpp"
 
-namespace scalelab::fitting::testing {
+namespace scalelab::testing {
 
 inline Observation make_obs(double n, double d, double loss, int index) {
   Observation o;
@@ -36,4 +36,4 @@ inline std::vector<Observation> chinchilla_runs(const ChinchillaLaw& law, int n_
   return out;
 }
 
-}  // namespace scalelab::fitting::testing
+}  // namespace scalelab::testing

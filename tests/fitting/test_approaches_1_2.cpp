@@ -7,21 +7,14 @@
 #include "fitting/isoflop.hpp"
 #include "lib/error.hpp"
 #include "synthetic.hpp"
+#include "tests/support/input_error.hpp"
 
 using namespace scalelab;
 using namespace scalelab::fitting;
 
-namespace {
+using scalelab::testing::input_error_of;
 
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+namespace {
 
 // A planned IsoFLOP sweep: per budget, 9 model sizes around the optimum of `law`.
 std::vector<Observation> isoflop_sweep(const ChinchillaLaw& law, double jitter, double sigma) {
@@ -61,7 +54,7 @@ TEST_CASE("isoflop: noisy imported budgets need log bins, and give intervals") {
   const ChinchillaLaw law{1.8, 400, 2000, 0.34, 0.37};
   const auto runs = isoflop_sweep(law, 0.05, 0.003);
   IsoflopOptions exact;  // every run is its own budget: nothing usable
-  CHECK(error_of([&] { fit_isoflop(runs, exact); }).find("at least 3 distinct N") !=
+  CHECK(input_error_of([&] { fit_isoflop(runs, exact); }).find("at least 3 distinct N") !=
         std::string::npos);
   IsoflopOptions bins;
   bins.grouping = IsoflopOptions::Grouping::kLogBins;
@@ -78,7 +71,7 @@ TEST_CASE("isoflop: a single budget is rejected with file:line") {
   const ChinchillaLaw law{1.8, 400, 2000, 0.34, 0.37};
   auto runs = isoflop_sweep(law, 0, 0);
   runs.resize(9);  // the first budget only
-  const std::string message = error_of([&] { fit_isoflop(runs); });
+  const std::string message = input_error_of([&] { fit_isoflop(runs); });
   CHECK(message.find("synthetic:2: IsoFLOP fit needs runs at 2 or more compute budgets") !=
         std::string::npos);
 }
@@ -102,5 +95,6 @@ TEST_CASE("envelope: the lowest loss per compute bin follows the compute-optimal
   CHECK(r.params_opt.exponent == doctest::Approx(0.37 / 0.71).epsilon(0.1));
   CHECK(r.params_opt.exponent + r.tokens_opt.exponent == doctest::Approx(1).epsilon(0.02));
   std::vector<Observation> one = {points[0]};
-  CHECK(error_of([&] { fit_envelope(one); }).find("2 or more compute bins") != std::string::npos);
+  CHECK(input_error_of([&] { fit_envelope(one); }).find("2 or more compute bins") !=
+        std::string::npos);
 }

@@ -11,9 +11,13 @@
 #include "fitting/compare.hpp"
 #include "lib/error.hpp"
 #include "lib/scaling_law.hpp"
+#include "tests/support/input_error.hpp"
+#include "tests/support/temp_files.hpp"
 
 using namespace scalelab;
 using namespace scalelab::fitting;
+
+using scalelab::testing::input_error_of;
 
 namespace {
 
@@ -31,16 +35,6 @@ std::vector<CompareConfig> seeds_configs() {
   // The calculators' example: Kaplan-style, Chinchilla-style and balanced.
   return {parse_compare_config("50M:3.3B"), parse_compare_config("25M:6.6B"),
           parse_compare_config("35M:4.7B")};
-}
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 }  // namespace
@@ -96,48 +90,49 @@ TEST_CASE("compare: CONFIG text, tokens per parameter, one-line rejections") {
   CHECK(c.label == "25M:20x");
   CHECK(parse_compare_config("5e7:3.3e9").tokens == 3.3e9);
   CHECK(parse_compare_config("1.5B:1T").params == 1.5e9);
-  CHECK(error_of([] { parse_compare_config("0:1e9"); }) ==
+  CHECK(input_error_of([] { parse_compare_config("0:1e9"); }) ==
         "CONFIG '0:1e9': N: '0' is not positive (accepted: a positive number, optionally with "
         "k, M, B or T, e.g. 50M, 3.3B, 5e7)");
-  CHECK(error_of([] {
+  CHECK(input_error_of([] {
           parse_compare_config("abc");
         }).find("CONFIG 'abc': expected N:D, e.g. 50M:3.3B") == 0);
-  CHECK(error_of([] {
+  CHECK(input_error_of([] {
           parse_compare_config("1e6:-1e9");
         }).find("CONFIG '1e6:-1e9': D: '-1e9' is not positive") == 0);
-  CHECK(error_of([] { parse_compare_config("1e6:1e9:3"); }).find("expected N:D") !=
+  CHECK(input_error_of([] { parse_compare_config("1e6:1e9:3"); }).find("expected N:D") !=
         std::string::npos);
-  CHECK(error_of([] {
+  CHECK(input_error_of([] {
           parse_compare_config("50M:-20x");
         }).find("CONFIG '50M:-20x': D (tokens per parameter): '-20' is not positive") == 0);
-  CHECK(error_of([] { parse_compare_config("50Q:1B"); }).find("unknown suffix 'q'") !=
+  CHECK(input_error_of([] { parse_compare_config("50Q:1B"); }).find("unknown suffix 'q'") !=
         std::string::npos);
   // Laws that do not split a budget cannot be compared.
   CompareLaw power_c;
   power_c.law = &find_law("power-c");
   power_c.x = {0, 1, 0.3};
-  CHECK(error_of([&] {
+  CHECK(input_error_of([&] {
           compare_configs(power_c, seeds_configs());
         }).find("compare needs a law of N and D") == 0);
-  CHECK(error_of([&] { compare_configs(epoch(), {}); }).find("no configuration") == 0);
+  CHECK(input_error_of([&] { compare_configs(epoch(), {}); }).find("no configuration") == 0);
 }
 
 TEST_CASE("compare: configurations from a CSV, with file:line in its errors") {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("scalelab_compare_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string good = (dir / "good.csv").string(), bad = (dir / "bad.csv").string();
-  std::ofstream(good) << "label,N,D,pretrained_tokens\nkaplan,50M,3.3B,\nchinchilla,25M,20x,1B\n";
-  std::ofstream(bad) << "N,D\n50M,3.3B\n25M,lots\n";
+  using scalelab::testing::write_text_file;
+  const std::filesystem::path dir = scalelab::testing::fresh_temp_dir("compare_csv");
+  const std::string good = write_text_file(
+      dir / "good.csv", "label,N,D,pretrained_tokens\nkaplan,50M,3.3B,\nchinchilla,25M,20x,1B\n");
+  const std::string bad = write_text_file(dir / "bad.csv", "N,D\n50M,3.3B\n25M,lots\n");
   const auto configs = read_compare_csv(good);
   REQUIRE(configs.size() == 2);
   CHECK(configs[0].label == "kaplan");
   CHECK(configs[0].pretrained_tokens == 0);
   CHECK(configs[1].tokens == 5e8);
   CHECK(configs[1].pretrained_tokens == 1e9);
-  CHECK(error_of([&] { read_compare_csv(bad); }).find(bad + ":3: D: 'lots' is not a number") == 0);
-  std::ofstream(bad) << "N,D,loss\n50M,3.3B,3\n";
-  CHECK(error_of([&] { read_compare_csv(bad); }).find("unknown column 'loss'") !=
+  CHECK(input_error_of([&] {
+          read_compare_csv(bad);
+        }).find(bad + ":3: D: 'lots' is not a number") == 0);
+  write_text_file(bad, "N,D,loss\n50M,3.3B,3\n");
+  CHECK(input_error_of([&] { read_compare_csv(bad); }).find("unknown column 'loss'") !=
         std::string::npos);
   std::filesystem::remove_all(dir);
 }
@@ -157,7 +152,7 @@ TEST_CASE("compare: continued training predicts L(N, D0 + D) and its gain over s
   CHECK(r.flops == 6 * n * d);  // only the new tokens cost compute
   CompareConfig unique = configs[0];
   unique.unique_tokens = 2e10;  // more unique tokens than D0 + D
-  CHECK(error_of([&] {
+  CHECK(input_error_of([&] {
           compare_configs(epoch(), {unique});
         }).find("CONFIG '50M:3.3B': unique tokens 2e+10 must lie in [0, D0 + D") == 0);
 }
@@ -195,7 +190,7 @@ TEST_CASE("compare: inference tokens add 2NT and the best row has the least exce
   // the 50M row is best for training compute alone.
   CHECK(c.best == 1);
   CHECK(c.rows[1].best);
-  CHECK(error_of([&] {
+  CHECK(input_error_of([&] {
           CompareOptions bad;
           bad.inference_tokens = -1;
           compare_configs(epoch(), seeds_configs(), bad);
@@ -234,7 +229,7 @@ TEST_CASE("compare: the D that reaches a target loss for each N, and the cheapes
   CHECK(grid.rows[2].label == "cheapest");
   CHECK(grid.rows[0].params == doctest::Approx(grid.rows[2].params / 4).epsilon(1e-15));
   CHECK(grid.best == 2);
-  CHECK(error_of([&] { plan_for_target_loss(epoch(), 1.8, 0, {}, {}); })
+  CHECK(input_error_of([&] { plan_for_target_loss(epoch(), 1.8, 0, {}, {}); })
             .find("--target-loss 1.8: the law does not reach it with any N and D (its loss "
                   "tends to 1.8172)") == 0);
   CHECK(tokens_for_loss(epoch(), 1e5, target) == std::nullopt);

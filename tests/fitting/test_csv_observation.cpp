@@ -7,26 +7,18 @@
 #include "lib/csv.hpp"
 #include "lib/error.hpp"
 #include "lib/observation.hpp"
+#include "tests/support/input_error.hpp"
+#include "tests/support/temp_files.hpp"
 
 using namespace scalelab;
+
+using scalelab::testing::input_error_of;
 
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / ("scalelab_fit_test_" + name);
-  std::ofstream(path) << text;
-  return path.string();
-}
-
-// The message of the InputError `f` throws ("" if none).
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
+  static const std::filesystem::path dir = scalelab::testing::fresh_temp_dir("csv_observation");
+  return scalelab::testing::write_text_file(dir / name, text);
 }
 
 }  // namespace
@@ -44,13 +36,16 @@ TEST_CASE("csv: quotes, CRLF, blank lines and line numbers") {
 
 TEST_CASE("csv: ragged row, unterminated quote, duplicate column name file:line") {
   const auto ragged = write_temp("ragged.csv", "N,D,loss\n1,2,3\n1,2\n");
-  CHECK(error_of([&] { read_csv(ragged); }).find(ragged + ":3: 2 fields") != std::string::npos);
-  const auto quote = write_temp("quote.csv", "a,b\n\"x,1\n");
-  CHECK(error_of([&] { read_csv(quote); }).find(quote + ":2: unterminated") != std::string::npos);
-  const auto dup = write_temp("dup.csv", "a,a\n1,2\n");
-  CHECK(error_of([&] { read_csv(dup); }).find(dup + ":1: duplicate column 'a'") !=
+  CHECK(input_error_of([&] { read_csv(ragged); }).find(ragged + ":3: 2 fields") !=
         std::string::npos);
-  CHECK(error_of([] { read_csv("/nonexistent/x.csv"); }).find("cannot open") != std::string::npos);
+  const auto quote = write_temp("quote.csv", "a,b\n\"x,1\n");
+  CHECK(input_error_of([&] { read_csv(quote); }).find(quote + ":2: unterminated") !=
+        std::string::npos);
+  const auto dup = write_temp("dup.csv", "a,a\n1,2\n");
+  CHECK(input_error_of([&] { read_csv(dup); }).find(dup + ":1: duplicate column 'a'") !=
+        std::string::npos);
+  CHECK(input_error_of([] { read_csv("/nonexistent/x.csv"); }).find("cannot open") !=
+        std::string::npos);
 }
 
 TEST_CASE("observations: our layout with optional columns") {
@@ -111,7 +106,7 @@ TEST_CASE("observations: every bad value is rejected with file:line") {
   for (const auto& c : cases) {
     CAPTURE(c.name);
     const auto path = write_temp(c.name, c.text);
-    const std::string message = error_of([&] { read_observations_csv(path); });
+    const std::string message = input_error_of([&] { read_observations_csv(path); });
     CHECK(message.find(c.expect) != std::string::npos);
     CHECK(message.find(path) != std::string::npos);
   }

@@ -9,21 +9,14 @@
 #include "fitting/validate.hpp"
 #include "lib/error.hpp"
 #include "synthetic.hpp"
+#include "tests/support/input_error.hpp"
 
 using namespace scalelab;
 using namespace scalelab::fitting;
 
-namespace {
+using scalelab::testing::input_error_of;
 
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+namespace {
 
 // A small grid keeps the tests fast; the full grid is exercised by the reference test.
 FitOptions small_grid_options() {
@@ -78,7 +71,7 @@ TEST_CASE("chinchilla: fixed parameters stay fixed, dropped runs are the highest
   CHECK(fit.value("E") == doctest::Approx(1.8).epsilon(1e-14));
   CHECK(fit.fixed[3]);
   CHECK(fit.value("beta") == doctest::Approx(0.37).epsilon(0.03));
-  CHECK(error_of([&] {
+  CHECK(input_error_of([&] {
           FitOptions bad = o;
           bad.fixed = {{"gamma", 1}};
           fit_law(find_law("chinchilla"), obs, bad);
@@ -91,24 +84,24 @@ TEST_CASE("rejections: fewer runs than parameters, bad values, missing unique to
   std::vector<Observation> obs;  // 5 runs, 5 parameters
   for (int i = 0; i < 5; ++i)
     obs.push_back(testing::make_obs(1e8 * (i + 1), 2e9 * (5 - i), 3.0 - 0.1 * i, i));
-  const std::string few = error_of([&] { fit_law(find_law("chinchilla"), obs, {}); });
+  const std::string few = input_error_of([&] { fit_law(find_law("chinchilla"), obs, {}); });
   CHECK(few.find("synthetic:6: law chinchilla has 5 free parameters but only 5 runs") !=
         std::string::npos);
   auto bad = testing::chinchilla_runs(truth, 4, 3, 0.01, rng);
   bad[2].loss = std::nan("");
-  CHECK(error_of([&] {
+  CHECK(input_error_of([&] {
           fit_law(find_law("chinchilla"), bad, {});
         }).find("synthetic:4: loss must be finite and positive") != std::string::npos);
   bad[2].loss = 3;
   bad[1].params = -1;
-  CHECK(error_of([&] {
+  CHECK(input_error_of([&] {
           fit_law(find_law("kaplan"), bad, {});
         }).find("synthetic:3: N (params) must be finite and positive") != std::string::npos);
   bad[1].params = 1e8;
-  CHECK(error_of([&] {
+  CHECK(input_error_of([&] {
           fit_law(find_law("data-constrained"), bad, {});
         }).find("needs unique_tokens") != std::string::npos);
-  CHECK(error_of([] { find_law("chinchila"); }).find("unknown law 'chinchila'") !=
+  CHECK(input_error_of([] { find_law("chinchila"); }).find("unknown law 'chinchila'") !=
         std::string::npos);
 }
 
@@ -196,10 +189,10 @@ TEST_CASE("predictions: intervals from bootstrap samples bracket the point estim
   CHECK(alloc.tokens.value * alloc.params.value * 6 == doctest::Approx(5.76e23));
   REQUIRE(alloc.params.interval);
   CHECK(alloc.params.interval->lo < alloc.params.value);
-  CHECK(error_of([&] {
+  CHECK(input_error_of([&] {
           predict_allocation(find_law("power-n"), {0, 1, 0.3}, {}, 0.9, 1e20);
         }).find("cannot split a budget") != std::string::npos);
-  CHECK(error_of([&] { predict_loss(law, x, {}, 0.9, -1, 1e9); }).find("--params") !=
+  CHECK(input_error_of([&] { predict_loss(law, x, {}, 0.9, -1, 1e9); }).find("--params") !=
         std::string::npos);
 }
 
@@ -223,10 +216,10 @@ TEST_CASE("the loss at a budget: L(C) of power-c, the compute-optimal loss of a 
         doctest::Approx(kHoffmann2022.loss(closed.params, closed.tokens)).epsilon(1e-12));
   REQUIRE(at_budget.loss.interval);
   CHECK(at_budget.loss.interval->lo == alloc.loss.interval->lo);
-  CHECK(error_of([&] {
+  CHECK(input_error_of([&] {
           predict_loss_at_budget(find_law("power-n"), {0, 1, 0.3}, {}, 0.9, 1e20);
         }).find("no loss at a budget") != std::string::npos);
-  CHECK(error_of([&] { predict_loss_at_budget(law, x, {}, 0.9, 0); }).find("--budget") !=
+  CHECK(input_error_of([&] { predict_loss_at_budget(law, x, {}, 0.9, 0); }).find("--budget") !=
         std::string::npos);
 }
 

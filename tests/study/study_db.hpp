@@ -15,15 +15,12 @@
 #include "db/run_store.hpp"
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
+#include "tests/support/temp_files.hpp"
 
 namespace scalelab::testing {
 
 inline std::string study_temp_db(const std::string& tag) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("scalelab_study_" + tag + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return (dir / "s.db").string();
+  return (std::filesystem::path(fresh_temp_dir("study_" + tag)) / "s.db").string();
 }
 
 struct PlannedRun {
@@ -68,7 +65,7 @@ inline void finish(db::Database& d, std::int64_t id, const std::string& status, 
   }
   db::upsert_metrics(d, id, rows);
   db::finish_run(d, id,
-                {db::parse_run_status(status, "test"), train, eval, std::nullopt, std::nullopt});
+                 {db::parse_run_status(status, "test"), train, eval, std::nullopt, std::nullopt});
 }
 
 inline void store_extrapolation(db::Database& d, std::int64_t id, double loss, double lo,

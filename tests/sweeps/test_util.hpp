@@ -12,16 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/temp_files.hpp"
+
 namespace scalelab::testing {
 
 // A fresh, empty temporary directory for one test.
-inline std::string temp_dir(const std::string& tag) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("scalelab_sweeps_" + tag + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
+inline std::string temp_dir(const std::string& tag) { return fresh_temp_dir("sweeps_" + tag); }
 
 // Starts `argv` in `cwd` with stdout and stderr appended to `log`; returns its pid.
 inline pid_t start_process(const std::vector<std::string>& argv, const std::string& cwd,
