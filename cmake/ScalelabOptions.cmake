@@ -7,6 +7,13 @@ if(SCALELAB_NATIVE)
   add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-march=native>)
 endif()
 
+if(SCALELAB_FUZZ)
+  # Every object the fuzz targets link carries libFuzzer's coverage hooks; the targets
+  # themselves link -fsanitize=fuzzer (tests/fuzz/CMakeLists.txt).
+  set(SCALELAB_SANITIZE ON CACHE BOOL "" FORCE)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 if(SCALELAB_SANITIZE)
   # Host code only: the CUDA backend is switched off in the sanitizer build.
   set(SCALELAB_CUDA OFF CACHE BOOL "" FORCE)

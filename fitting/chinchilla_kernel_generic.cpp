@@ -60,8 +60,8 @@ std::pair<const char*, ChinchillaKernel> chinchilla_kernel_for(SimdLevel level) 
   for (SimdLevel l : kLevels)
     if (auto k = built_kernel(l)) names += (names.empty() ? "" : ", ") + std::string(k->first);
   throw InputError(
-      fmt::format("{}={}: this build of scalelab has no {} fit kernel (its compiler "
-                  "lacked the flags; built here: {})",
+      fmt::format("{}={}: this build of scalelab has no {} fit kernel (configured without "
+                  "SCALELAB_SIMD_BUILDS, or its compiler lacked the flags; built here: {})",
                   kKernelEnvVar, simd_level_name(level), simd_level_name(level), names));
 }
 

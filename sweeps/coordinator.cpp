@@ -105,7 +105,9 @@ class Coordinator {
   }
 
   RunSpec spec_of(const db::RunRecord& r, const fs::path& dir) const {
-    LaunchSpecOptions o{o_.rules, o_.train_fraction};
+    LaunchSpecOptions o;
+    o.rules = o_.rules;
+    o.train_fraction = o_.train_fraction;
     o.reference = references_.count(r.id) > 0;
     // The references of the run's budget (same budget_flops).
     for (std::int64_t id : references_) {
