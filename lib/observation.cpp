@@ -57,7 +57,10 @@ std::string run_key(const Observation& o) {
 }
 
 std::vector<Observation> read_observations_csv(const std::string& path) {
-  const CsvTable t = read_csv(path);
+  return read_observations(read_csv(path));
+}
+
+std::vector<Observation> read_observations(const CsvTable& t) {
   const bool epoch = t.column("Model Size").has_value() || t.column("Training FLOP").has_value();
   const std::set<std::string> known =
       epoch ? std::set<std::string>{"Model Size", "Training FLOP", "loss",     "x",
@@ -75,7 +78,7 @@ std::vector<Observation> read_observations_csv(const std::string& path) {
                                    name, kAccepted));
     return *c;
   };
-  if (t.rows.empty()) throw InputError(fmt::format("{}: no data rows after the header", path));
+  if (t.rows.empty()) throw InputError(fmt::format("{}: no data rows after the header", t.source));
 
   std::vector<Observation> out;
   out.reserve(t.rows.size());

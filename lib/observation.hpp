@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/csv.hpp"
+
 namespace scalelab {
 
 struct Observation {
@@ -33,6 +35,8 @@ struct Observation {
 // Reads and validates every row (see the header comment). Throws InputError with file:line
 // for the first bad row; an empty table (header only) is an error too.
 std::vector<Observation> read_observations_csv(const std::string& path);
+// The same from a table already read (read_csv_stream); messages name t.source.
+std::vector<Observation> read_observations(const CsvTable& t);
 
 // Checks values the way the reader does, for observations from other sources (the database).
 // Throws InputError naming obs.where.
