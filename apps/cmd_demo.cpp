@@ -184,9 +184,9 @@ int run_demo(const Args& args) {
       "documented in study/study_json.hpp, plus \"target\" {flops, params, tokens, method,\n"
       "fallback, n_opt, trained, predicted, predicted_lo, predicted_hi, observed,\n"
       "relative_error, inside} (trained false and the predictions null where no law could\n"
-      "predict the run: then \"target_problem\" says why), \"seed\", \"kernel\" and \"elapsed_s\" "
-      "{plan, sweep, fit, target, report,\n"
-      "total} (seconds of this invocation; a resumed stage counts what was left).");
+      "predict the run: then \"target_problem\" says why), \"seed\", \"kernel\" and\n"
+      "\"elapsed_s\" {plan, sweep, fit, target, report, total} (seconds of this invocation;\n"
+      "a resumed stage counts what was left).");
   p.add()("dir", po::value<std::string>()->default_value("scalelab-demo"),
           "directory for the database, the runs and the report");
   p.add()("quick", po::bool_switch(),
