@@ -68,6 +68,12 @@ void AtomicFile::write(const void* data, std::size_t bytes) {
   }
 }
 
+void AtomicFile::sync() {
+  if (fd_ < 0) throw Error(fmt::format("{}: synced after commit", path_.string()));
+  flush_buffer();
+  if (::fsync(fd_) != 0) fail("cannot write", errno);
+}
+
 void AtomicFile::commit() {
   if (fd_ < 0) throw Error(fmt::format("{}: committed twice", path_.string()));
   flush_buffer();

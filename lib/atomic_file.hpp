@@ -29,6 +29,9 @@ class AtomicFile {
   // Appends bytes (buffered). Throws Error naming PATH; the temp file is removed then.
   void write(const void* data, std::size_t bytes);
   void write(std::string_view text) { write(text.data(), text.size()); }
+  // Flushes and fsyncs the temp file: every byte written so far is on disk (a full disk fails
+  // here), PATH still untouched. Throws Error naming PATH; the temp file is removed then.
+  void sync();
   // Flushes, fsyncs, renames over PATH and fsyncs the directory. Throws Error naming PATH.
   void commit();
 

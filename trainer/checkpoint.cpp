@@ -42,6 +42,9 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& c) {
   file.write(meta);
   file.write(&n, 8);
   for (const auto* v : {&c.params, &c.adam_m, &c.adam_v}) file.write(v->data(), n * sizeof(float));
+  // Every byte on disk before the old checkpoints are touched: a full disk fails here and
+  // leaves PATH and PATH.prev as they were.
+  file.sync();
   // Keep the checkpoint being replaced as PATH.prev. A crash between these steps leaves PATH
   // whole (the new one is not visible before commit), with or without a PATH.prev.
   std::error_code ec;
