@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <fstream>
 #include <limits>
 
 #include "db/metrics_store.hpp"
 #include "db/run_store.hpp"
 #include "db/schema.hpp"
 #include "db/sweep_store.hpp"
+#include "lib/error.hpp"
+#include "sweeps/ingest.hpp"
 #include "test_util.hpp"
 
 using namespace scalelab;
@@ -97,4 +100,62 @@ TEST_CASE("the ingest cursor commits with the rows it covers") {
   CHECK(back.last_line == "{\"step\":1}");
   db::reset_ingest_cursors(d, ids[0]);
   CHECK(db::load_ingest_cursor(d, ids[0], "/x/metrics.jsonl").byte_offset == 0);
+}
+
+// Damaged metrics.jsonl (issue 16, item 4): a whole last line that is garbled is left for the
+// next read while its writer runs, and skipped with one warning naming the file and line once it
+// has ended; a torn line followed by a whole row keeps the row; a bad line before the last one
+// is an error naming the file and line, and stores nothing.
+TEST_CASE("ingest: a garbled or torn last line of metrics.jsonl, and one before the last") {
+  const std::string dir = testing::temp_dir("ingest_damaged");
+  db::Database d = db::open_database(dir + "/s.db");
+  const auto ids = make_sweep(d, 3);
+  const std::string path = dir + "/metrics.jsonl";
+  {
+    std::ofstream out(path);
+    out << "{\"step\":1,\"train_loss\":3.0}\n{\"step\":2,\"train_loss\":2.9}\n"
+        << "{\"step\":3,\"train_lo\x01ss\":##}\n";
+  }
+  sweeps::IngestResult r = sweeps::ingest_metrics_file(d, ids[0], path, {});
+  CHECK(r.rows == 2);
+  CHECK(r.warnings.empty());
+  CHECK(db::count_metrics(d, ids[0]) == 2);
+  sweeps::IngestOptions ended;
+  ended.writer_ended = true;
+  r = sweeps::ingest_metrics_file(d, ids[0], path, ended);
+  CHECK(r.rows == 0);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK_MESSAGE(r.warnings[0].find("skipped a damaged last line: " + path + ":3: ") == 0,
+                r.warnings[0]);
+  CHECK(r.warnings[0].find('\n') == std::string::npos);
+  CHECK(db::count_metrics(d, ids[0]) == 2);  // nothing else lost, nothing invented
+
+  // A crash mid-write, then the resumed trainer appended a whole row to the torn one.
+  const std::string torn = dir + "/torn.jsonl";
+  {
+    std::ofstream out(torn);
+    out << "{\"step\":1,\"train_loss\":3.0}\n{\"step\":2,\"train_l{\"step\":2,\"train_loss\":2.8}\n"
+        << "{\"step\":3,\"train_loss\":2.7}\n";
+  }
+  r = sweeps::ingest_metrics_file(d, ids[1], torn, {});
+  CHECK(r.rows == 3);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].find(torn + ":2: a torn line (a crash mid-write) before a whole row: kept "
+                                  "the row of step 2") == 0);
+  CHECK(*db::last_losses(d, ids[1]).train_loss == 2.7);
+
+  // Garbage before the last line is no crash artefact: an error naming it, nothing stored.
+  const std::string bad = dir + "/bad.jsonl";
+  {
+    std::ofstream out(bad);
+    out << "{\"step\":1,\"train_loss\":3.0}\nnot json\n{\"step\":3,\"train_loss\":2.7}\n";
+  }
+  std::string message;
+  try {
+    sweeps::ingest_metrics_file(d, ids[2], bad, ended);
+  } catch (const InputError& e) {
+    message = e.what();
+  }
+  CHECK_MESSAGE(message.find(bad + ":2: ") == 0, message);
+  CHECK(db::count_metrics(d, ids[2]) == 0);
 }
