@@ -241,8 +241,11 @@ class Coordinator {
       db::requeue_run(db_, id, true, error);
       runs_.at(id).status = RunStatus::kPending;
       pending_.push_back(id);
-      view_.event(fmt::format("run {} crashed: {}; retry {} of {} from its checkpoint", name, error,
-                              life.failures + 1, o_.retries));
+      std::error_code ec;
+      const bool dir_left = fs::exists(run_dir(runs_.at(id)), ec);
+      view_.event(fmt::format("run {} crashed: {}; retry {} of {} {}", name, error,
+                              life.failures + 1, o_.retries,
+                              dir_left ? "from its checkpoint" : "from step 1"));
     } else {
       const db::RunOutcome failed{
           RunStatus::kFailed,

@@ -14,6 +14,20 @@ namespace scalelab::sweeps {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The end of the task's log, or why there is none (a run directory deleted mid-sweep).
+std::string what_the_log_says(const Task& task, const std::string& log) {
+  std::string tail = log_tail(log);
+  if (!tail.empty()) return tail;
+  std::error_code ec;
+  if (!fs::exists(task.run_dir, ec))
+    return fmt::format("its run directory {} is gone", task.run_dir);
+  return fmt::format("{} is empty or missing", log);
+}
+
+}  // namespace
+
 TaskVerdict judge_task_end(db::Database& db, const Task& task, const TaskEnd& end,
                            bool runs_worker) {
   using db::RunOutcome;
@@ -55,13 +69,14 @@ TaskVerdict judge_task_end(db::Database& db, const Task& task, const TaskEnd& en
     return {RunOutcome{RunStatus::kDiverged, {}, {}, reason, step}, {}};
   }
   if (runs_worker && end.status.code == kWorkerExitBadInput)
-    return {RunOutcome{RunStatus::kFailed,
-                       {},
-                       {},
-                       fmt::format("worker rejected the run ({}): {}", what, log_tail(log)),
-                       {}},
+    return {RunOutcome{
+                RunStatus::kFailed,
+                {},
+                {},
+                fmt::format("worker rejected the run ({}): {}", what, what_the_log_says(task, log)),
+                {}},
             {}};
-  return {std::nullopt, fmt::format("{} {}: {}", who, what, log_tail(log))};
+  return {std::nullopt, fmt::format("{} {}: {}", who, what, what_the_log_says(task, log))};
 }
 
 std::string describe_outcome(const std::string& name, const db::RunOutcome& o) {

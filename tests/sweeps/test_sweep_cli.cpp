@@ -298,3 +298,42 @@ TEST_CASE("a sweep from YAML: saved with its text, shown back, its backend used"
   REQUIRE(a.size() == b.size());
   for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i].name == b[i].name);
 }
+
+// Issue 16, item 4: a run directory deleted while its run trains. The crash names the missing
+// directory, the retry starts from step 1 (there is no checkpoint left to resume from), and
+// nothing else is lost: every run ends done with each step stored once.
+TEST_CASE(
+    "a run directory deleted mid-sweep: named, trained again from step 1, nothing else lost") {
+  const std::string dir = temp_dir("cmd_deleted_dir");
+  plan_sweep(dir, "g");
+  const std::string opts = "--steps 60 --sleep-ms 15 --checkpoint-every 10";
+  const pid_t coordinator = start_process(
+      {SCALELAB_BINARY, "sweep", "run", "g", "--workers", "1", "--retries", "1", "--backend",
+       "command", "--command", std::string(FAKE_TRAINER) + " --run-dir {run_dir} " + opts},
+      dir, dir + "/coordinator.log");
+  std::string victim;
+  const bool reached = wait_until(
+      [&] {
+        db::Database d = db::open_database(dir + "/scalelab.db");
+        for (const auto& r : db::list_runs(d, db::require_sweep(d, "g").id))
+          if (r.status == db::RunStatus::kRunning && db::count_metrics(d, r.id) >= 20) {
+            victim = *db::load_lifecycle(d, r.id).run_dir;
+            return true;
+          }
+        return false;
+      },
+      60);
+  REQUIRE(reached);
+  fs::remove_all(victim);
+  CHECK(wait_process(coordinator) == 0);
+  const std::string said = read_text(dir + "/coordinator.log");
+  INFO(said);
+  CHECK(said.find("its run directory " + victim + " is gone; retry 1 of 1 from step 1") !=
+        std::string::npos);
+  db::Database d = db::open_database(dir + "/scalelab.db");
+  for (const auto& r : db::list_runs(d, db::require_sweep(d, "g").id)) {
+    CHECK(r.status == db::RunStatus::kDone);
+    CHECK(db::count_metrics(d, r.id) == 60);
+    CHECK(*r.final_train_loss == doctest::Approx(expected_loss(60)).epsilon(1e-12));
+  }
+}
