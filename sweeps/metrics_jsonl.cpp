@@ -85,7 +85,7 @@ db::MetricRow parse_metrics_line(std::string_view line, const std::string& where
   if (step->is_number_integer() && step->get<std::int64_t>() >= 0) {
     r.step = step->get<std::int64_t>();
   } else if (step->is_number_float() && std::floor(step->get<double>()) == step->get<double>() &&
-             step->get<double>() >= 0) {
+             step->get<double>() >= 0 && step->get<double>() < 9223372036854775808.0) {  // 2^63
     r.step = static_cast<std::int64_t>(step->get<double>());
   } else {
     throw InputError(

@@ -83,7 +83,25 @@ void read_power_rule(const Reader& r, const YAML::Node& node, const std::string&
 
 }  // namespace
 
+namespace {
+SweepConfig parse_sweep_document(const std::string& text, const std::string& source);
+}  // namespace
+
+// yaml-cpp's own exceptions (a key that is itself a map, a value it cannot convert) become one
+// InputError naming the file and line, as every other mistake in the file does (found by
+// tests/fuzz/fuzz_sweep_config).
 SweepConfig parse_sweep_config(const std::string& text, const std::string& source) {
+  try {
+    return parse_sweep_document(text, source);
+  } catch (const YAML::Exception& e) {
+    throw InputError(
+        fmt::format("{}:{}: not a valid sweep config: {}", source, e.mark.line + 1, e.msg));
+  }
+}
+
+namespace {
+
+SweepConfig parse_sweep_document(const std::string& text, const std::string& source) {
   const Reader r(source);
   YAML::Node root;
   try {
@@ -275,6 +293,8 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& sourc
   }
   return c;
 }
+
+}  // namespace
 
 SweepConfig load_sweep_config(const std::string& path, std::string& text) {
   std::ifstream in(path);
