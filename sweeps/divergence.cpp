@@ -24,16 +24,27 @@ std::optional<Divergence> DivergenceDetector::feed(const db::MetricRow& row) {
   auto at = std::lower_bound(curve_.begin(), curve_.end(), row.step,
                              [](const Point& p, std::int64_t step) { return p.step < step; });
   if (at != curve_.end() && at->step == row.step && at->loss == loss) return std::nullopt;
-  const std::optional<double> best =
-      at == curve_.begin() ? std::nullopt : std::optional<double>(std::prev(at)->best);
+  const Point* before = at == curve_.begin() ? nullptr : &*std::prev(at);
   curve_.erase(at, curve_.end());
-  if (best && row.step >= options_.min_steps && loss > options_.spike_ratio * *best) {
-    divergence_ = Divergence{
-        row.step, fmt::format("train_loss {:.4g} at step {} is above {} x the best so far ({:.4g})",
-                              loss, row.step, options_.spike_ratio, *best)};
-    return divergence_;
+  Point p{row.step, loss, before ? std::min(before->best, loss) : loss, 0, 0, 0};
+  if (before && row.step >= options_.min_steps && loss > options_.spike_ratio * before->best) {
+    const bool continues = before->spikes > 0;
+    p.best = before->best;
+    p.spikes = continues ? before->spikes + 1 : 1;
+    p.first_spike = continues ? before->first_spike : row.step;
+    p.first_loss = continues ? before->first_loss : loss;
+    if (p.spikes >= options_.patience) {
+      std::string reason = fmt::format(
+          "train_loss {:.4g} at step {} is above {} x the best so far ({:.4g})", p.first_loss,
+          p.first_spike, options_.spike_ratio, p.best);
+      if (p.spikes > 1)
+        reason += fmt::format(" and stayed above it for {} logged steps (to step {})", p.spikes,
+                              row.step);
+      divergence_ = Divergence{p.first_spike, reason};
+      return divergence_;
+    }
   }
-  curve_.push_back({row.step, loss, best ? std::min(*best, loss) : loss});
+  curve_.push_back(p);
   return std::nullopt;
 }
 

@@ -234,11 +234,14 @@ SweepConfig parse_sweep_document(const std::string& text, const std::string& sou
   }
 
   if (const YAML::Node d = root["divergence"]; d.IsDefined() && !d.IsNull()) {
-    r.check_keys(d, "divergence", {"spike_ratio", "min_steps"});
+    r.check_keys(d, "divergence", {"spike_ratio", "min_steps", "patience"});
     r.get(d, "spike_ratio", "divergence", c.divergence.spike_ratio, "a number > 1");
     r.get(d, "min_steps", "divergence", c.divergence.min_steps, "an integer");
+    r.get(d, "patience", "divergence", c.divergence.patience, "an integer >= 1");
     if (!(c.divergence.spike_ratio > 1))
       r.fail(d["spike_ratio"], "divergence.spike_ratio", "expected a number > 1");
+    if (c.divergence.patience < 1)
+      r.fail(d["patience"], "divergence.patience", "expected an integer >= 1");
   }
 
   if (const YAML::Node b = root["backend"]; b.IsDefined() && !b.IsNull()) {

@@ -36,7 +36,7 @@
 //     checkpoints_per_run: 10
 //     eval_tokens: 65536
 //     seed: 1234
-//   divergence: {spike_ratio: 2.0, min_steps: 10}
+//   divergence: {spike_ratio: 2.0, min_steps: 10, patience: 3}
 //   backend:
 //     kind: local                # local, command or slurm
 //     workers: 2

@@ -111,12 +111,19 @@ TEST_CASE("divergence: NaN/inf losses and spikes, with the step") {
     m.train_loss = 5.0 / std::sqrt(s);
     CHECK_FALSE(d.feed(m));
   }
-  m.step = 21;
-  m.train_loss = 2.1 * 5.0 / std::sqrt(20.0);  // above 2 x the best so far
+  // Above 2 x the best so far for 3 logged steps (the default patience): diverged at the
+  // first of them.
+  for (int s = 21; s <= 22; ++s) {
+    m.step = s;
+    m.train_loss = 2.1 * 5.0 / std::sqrt(20.0);
+    CHECK_FALSE(d.feed(m));
+  }
+  m.step = 23;
   const auto spike = d.feed(m);
   REQUIRE(spike);
   CHECK(spike->step == 21);
   CHECK(spike->reason.find("above 2 x the best") != std::string::npos);
+  CHECK(spike->reason.find("for 3 logged steps (to step 23)") != std::string::npos);
 
   sweeps::DivergenceDetector nan;
   m.step = 3;
@@ -125,6 +132,25 @@ TEST_CASE("divergence: NaN/inf losses and spikes, with the step") {
   const auto inf = nan.feed(m);
   REQUIRE(inf);
   CHECK(inf->reason == "eval_loss is inf at step 3");
+
+  // One hard batch is not a divergence: a single step at 2.4 x the best between healthy ones
+  // (what a 192-token batch of the demo's corpus gave), nor two; patience 1 judges it alone.
+  for (const std::int64_t patience : {3, 1}) {
+    sweeps::DivergenceOptions o;
+    o.patience = patience;
+    sweeps::DivergenceDetector noisy(o);
+    db::MetricRow r;
+    std::optional<sweeps::Divergence> seen;
+    for (int s = 1; s <= 200; ++s) {
+      r.step = s;
+      const bool hard = s == 120 || s == 150 || s == 151;
+      r.train_loss = hard ? 2.4 : 1.0 + 0.1 * (s % 3);
+      if (const auto v = noisy.feed(r); v && !seen) seen = v;
+    }
+    CAPTURE(patience);
+    CHECK(seen.has_value() == (patience == 1));
+    if (seen) CHECK(seen->step == 120);
+  }
 
   // Early steps may move fast: no spike before min_steps.
   sweeps::DivergenceDetector early;

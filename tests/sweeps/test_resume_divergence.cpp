@@ -93,7 +93,7 @@ TEST_CASE("a spike in a resumed attempt is still caught") {
   sweeps::ingest_metrics_file(r.db, r.run_id, r.metrics.string());
   write_metrics(r.metrics, 1, 508, false);
   write_metrics(r.metrics, 509, 519, true);
-  write_metrics(r.metrics, 520, 520, true, [](std::int64_t) { return 9.0; });
+  write_metrics(r.metrics, 520, 522, true, [](std::int64_t) { return 9.0; });
   const sweeps::DivergenceDetector detector = follow(r);
   REQUIRE(detector.divergence());
   CHECK(detector.divergence()->step == 520);
@@ -114,7 +114,9 @@ TEST_CASE("divergence: rows out of step order are judged against the steps befor
   // replaces the old row and the old steps after it are forgotten, so step 61 compares with
   // the best up to the new step 60 (step 59's loss: the new step 60 is above it).
   CHECK_FALSE(feed(60, healthy_loss(60) * 1.01));
-  const auto spike = feed(61, 2.05 * healthy_loss(60));
+  CHECK_FALSE(feed(61, 2.05 * healthy_loss(60)));
+  CHECK_FALSE(feed(62, 2.05 * healthy_loss(60)));
+  const auto spike = feed(63, 2.05 * healthy_loss(60));
   REQUIRE(spike);
   CHECK(spike->step == 61);
   const std::string best = fmt::format("best so far ({:.4g})", healthy_loss(59));

@@ -35,7 +35,7 @@ hyperparameters:
   final_lr_fraction: 0.02
   cooldown_fraction: 0.25
   seed: 7
-divergence: {spike_ratio: 3, min_steps: 5}
+divergence: {spike_ratio: 3, min_steps: 5, patience: 2}
 backend:
   kind: slurm
   retries: 4
@@ -67,6 +67,7 @@ backend:
   CHECK(c.hyperparameters.final_lr_fraction == 0.02);
   CHECK(c.hyperparameters.cooldown_fraction == 0.25);
   CHECK(c.divergence.spike_ratio == 3);
+  CHECK(c.divergence.patience == 2);
   CHECK(c.backend.kind == "slurm");
   CHECK(c.backend.retries == 4);
   CHECK(c.backend.train_fraction == 0.5);
@@ -98,6 +99,7 @@ TEST_CASE("unknown keys and wrong types name the file, the line and the key") {
   CHECK(error_of("backend:\n  kind: local\n  workers: [1, 2]\n") ==
         "sweep.yaml:3: key 'backend.workers': expected an integer");
   CHECK(error_of("backend:\n  kind: kubernetes\n").find("sweep.yaml:2: key 'backend.kind'") == 0);
+  CHECK(error_of("divergence:\n  patience: 0\n").find("sweep.yaml:2: key 'divergence.patience'") == 0);
   CHECK(error_of("budgets: [1e15, lots]\n").find("sweep.yaml:1: key 'budgets'") == 0);
   CHECK(error_of("grid: 3\n  span: 4\n").find("sweep.yaml:") == 0);  // malformed YAML
   CHECK(error_of("backend: {kind: command}\n").find("backend.command") != std::string::npos);
