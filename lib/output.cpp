@@ -46,7 +46,10 @@ std::string format_si(double value, int digits) {
   return fmt::format("{:.{}f}{}", scaled, decimals, kPrefixes[exponent]);
 }
 
-std::string format_exact(double value) { return fmt::format("{}", value); }
+std::string format_exact(double value) {
+  if (value == 0 && std::signbit(value)) return "-0.0";
+  return fmt::format("{}", value);
+}
 
 Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
 

@@ -41,8 +41,10 @@ std::string format_si(double value, int digits = 3);
 std::string format_general(double value, int digits);
 // printf's %.{decimals}f; non-finite: non_finite_word.
 std::string format_fixed(double value, int decimals);
-// Shortest text that reads back as the same double (CSV, logs). Non-finite values give
-// "inf"/"nan": callers writing results use the convention above instead.
+// Shortest text that reads back as the same double (CSV, logs, JSON lines). Negative zero is
+// "-0.0", not fmt's "-0", which a JSON reader takes for the integer 0 and returns as +0.0
+// (found by the metrics.jsonl fuzzer). Non-finite values give "inf"/"nan": callers writing
+// results use the convention above instead.
 std::string format_exact(double value);
 
 // One table cell: its value and how a table shows it.

@@ -17,6 +17,8 @@ TEST_CASE("SI formatting") {
   CHECK(format_si(5e25) == "50.0Y");
   CHECK(format_si(1.03e198) == "1.03e+198");  // a fitted A at a bound: no 175-digit Y
   CHECK(format_exact(0.1) == "0.1");
+  CHECK(format_exact(-0.0) == "-0.0");  // "-0" reads back from JSON as the integer 0
+  CHECK(format_exact(0.0) == "0");
 }
 
 TEST_CASE("a table prints as table, CSV and JSON") {

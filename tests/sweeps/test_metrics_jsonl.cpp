@@ -43,9 +43,13 @@ TEST_CASE("metrics lines: keys, aliases, and every spelling of a non-finite valu
   w.step = 9;
   w.train_loss = 0.1 + 0.2;
   w.eval_loss = std::nan("");
+  w.lr = -0.0;  // the fuzzer's find: written as "-0" it read back as +0.0
   const auto back = parse_metrics_line(sweeps::format_metrics_line(w), "m:6");
   CHECK(*back.train_loss == 0.1 + 0.2);
   CHECK(std::isnan(*back.eval_loss));
+  REQUIRE(back.lr.has_value());
+  CHECK(*back.lr == 0.0);
+  CHECK(std::signbit(*back.lr));
 }
 
 TEST_CASE("metrics lines: bad lines are errors naming file and line") {
