@@ -174,9 +174,10 @@ int run_demo(const Args& args) {
       "ratio rule, and says which), trains it, prints predicted against observed and the\n"
       "checks an expert would make, and writes DIR/report.html and DIR/demo.json.\n"
       "Everything lives in DIR (database, run folders, report): running the demo again\n"
-      "resumes instead of starting over. On the CPU the sweep runs one single-threaded run per\n"
-      "core; the 4x run uses every core. --quick trains 3 sizes at 4 smaller budgets (a smoke\n"
-      "test, not a study). With a GPU (unless --cpu) every budget is 30x larger.\n"
+      "resumes instead of starting over. On the CPU the sweep runs --workers single-threaded\n"
+      "runs at once (default: one per core); the 4x run uses --workers threads. --quick\n"
+      "trains 3 sizes at 4 smaller budgets (a smoke test, not a study). With a GPU (unless\n"
+      "--cpu) every budget is 30x larger.\n"
       "SCALELAB_KERNEL=generic|avx2|avx512 forces the build of the fit and training kernels\n"
       "(default: the best this CPU runs), to reproduce a result on another machine's path.\n"
       "\n"
@@ -194,7 +195,9 @@ int run_demo(const Args& args) {
   p.add()("seed", po::value<std::uint64_t>()->default_value(1234),
           "training seed of every run (weights and batch order)");
   p.add()("workers", po::value<int>()->default_value(0),
-          "concurrent runs on the CPU (0: one per core)");
+          "CPU cores the demo uses: concurrent single-threaded runs of the sweep, threads of "
+          "the 4x run (0: every core; fewer leaves cores free: a busy core slows a "
+          "multi-threaded run far more than its share)");
   p.add()("bootstrap", po::value<int>(), "bootstrap resamples (default 1000; --quick 200)");
   p.add()("cpu", po::bool_switch(), "train on the CPU even when a GPU is present");
   if (!p.parse(args)) return 0;
@@ -272,7 +275,7 @@ int run_demo(const Args& args) {
         format_si(choice.params), format_si(choice.tokens), choice.method, format_si(choice.n_opt));
     plan_sweep(db_path, target_name,
                demo_yaml({target_c}, 1, 1.0, choice.tokens / choice.params, seed));
-    run_one_sweep(db_path, target_name, runs_dir, 1, cores, gpu);
+    run_one_sweep(db_path, target_name, runs_dir, 1, workers, gpu);
     const study::RunSet target_runs = study::read_sweep_runs(db_path, target_name);
 
     // 5. Predicted against observed, at the (N, D) the run trained.
