@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "bench/bench_shape_args.hpp"
+#include "bench/torch_peer.hpp"
 #include "lib/compute.hpp"
 #include "lib/error.hpp"
 #include "lib/output.hpp"
@@ -119,53 +120,23 @@ OurResult run_ours(const BenchShape& b, int warmup, int steps, double peak) {
   return r;
 }
 
-struct TorchResult {
-  bool ok = false;
-  double tokens_per_s = 0;
-  std::int64_t memory = 0;
-  std::string error;
-};
-
-// Runs `python torch_reference.py bench ... --mode MODE` and reads its last JSON line.
-TorchResult run_torch(const std::string& python, const BenchShape& b, const std::string& mode,
-                      int warmup, int steps) {
-  const ModelShape& s = b.shape;
-  const std::string cmd = fmt::format(
-      "{} {}/bench/torch_reference.py bench --arch {} --vocab {} --seq-len {} --n-layer {} "
-      "--d-model {} --n-head {} --head-dim {} --d-ff {} --{} --batch {} --warmup {} --steps {} "
-      "--mode {} 2>&1",
-      python, SCALELAB_SOURCE_DIR, arch_name(s.arch), s.vocab_size, s.seq_len, s.n_layer, s.d_model,
-      s.n_head, s.head_dim, s.d_ff, s.tied_embeddings ? "tied" : "untied", b.batch, warmup, steps,
-      mode);
-  TorchResult r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) {
-    r.error = "popen failed";
-    return r;
-  }
-  std::string output, last_json;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), static_cast<int>(buf.size()), pipe)) {
-    const std::string line(buf.data());
-    output += line;
-    if (!line.empty() && line[0] == '{') last_json = line;
-  }
-  const int status = pclose(pipe);
-  if (status != 0 || last_json.empty()) {
-    r.error = output.size() > 300 ? output.substr(output.size() - 300) : output;
-    return r;
-  }
-  const auto doc = nlohmann::json::parse(last_json);
-  r.ok = true;
-  r.tokens_per_s = doc.at("tokens_per_s").get<double>();
-  r.memory = doc.at("peak_memory_bytes").get<std::int64_t>();
-  return r;
+// PyTorch's run of the same shape and step (bench/torch_peer.hpp).
+bench::TorchRun run_torch(const std::string& python, const BenchShape& b, const std::string& mode,
+                          int warmup, int steps) {
+  bench::TorchRunOptions o;
+  o.python = python;
+  o.source_dir = SCALELAB_SOURCE_DIR;
+  o.device = "cuda";
+  o.mode = mode;
+  o.warmup = warmup;
+  o.steps = steps;
+  return bench::run_torch_bench(b.shape, b.batch, o);
 }
 
 int run(int argc, char** argv) {
   int steps = 20, warmup = 3;
   bool torch = true;
-  std::string python = "python3", only;
+  std::string python = bench::default_python(), only;
   Format format = Format::kTable;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -210,11 +181,11 @@ int run(int argc, char** argv) {
     if (!only.empty() && b.name != only) continue;
     std::cerr << fmt::format("{} ({})...\n", b.name, b.shape.summary());
     const OurResult ours = run_ours(b, warmup, steps, peak);
-    TorchResult eager, compiled;
+    bench::TorchRun eager, compiled;
     if (torch) {
       eager = run_torch(python, b, "eager", warmup, steps);
       compiled = run_torch(python, b, "compile", warmup, steps);
-      for (const TorchResult* t : {&eager, &compiled})
+      for (const bench::TorchRun* t : {&eager, &compiled})
         if (!t->ok) std::cerr << "  torch reference failed: " << t->error << "\n";
     }
     auto maybe = [](bool ok, double v) { return ok ? Cell::si(v) : Cell::text("n/a"); };
@@ -227,7 +198,7 @@ int run(int argc, char** argv) {
                    maybe(eager.ok, eager.tokens_per_s), maybe(compiled.ok, compiled.tokens_per_s),
                    compiled.ok ? Cell::fixed(ours.tokens_per_s / compiled.tokens_per_s, 2)
                                : Cell::text("n/a"),
-                   maybe(compiled.ok, static_cast<double>(compiled.memory))});
+                   maybe(compiled.ok, static_cast<double>(compiled.peak_memory_bytes.value_or(0)))});
   }
   std::cout << fmt::format(
       "# {} | measured bf16 peak {:.1f} TFLOP/s | MFU from "

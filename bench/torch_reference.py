@@ -23,13 +23,19 @@ Two subcommands:
       everything agrees, 1 otherwise, 2 for bad input.
 
   bench --arch ... --batch B --mode eager|compile [--warmup 3] [--steps 20]
-      Times full training steps on the GPU the way a strong PyTorch user would run them
-      (bf16 autocast, fp32 master weights, scaled_dot_product_attention, fused AdamW,
-      optionally torch.compile) and prints one JSON line: tokens_per_s,
-      peak_memory_bytes (torch.cuda.max_memory_allocated), mode, device, torch version.
-      bench/gpu_train_bench runs it for each of its shapes.
+        [--device cuda|cpu] [--threads K]
+      Times full training steps the way a strong PyTorch user would run them and prints
+      one JSON line: tokens_per_s, peak_memory_bytes, mode, device, torch version. On the
+      GPU (default): bf16 autocast, fp32 master weights, scaled_dot_product_attention,
+      fused AdamW, optionally torch.compile (bench/gpu_train_bench runs it). On the CPU
+      (--device cpu): fp32 eager, torch.set_num_threads(K), the same step as our CPU
+      backend's (bench/cpu_train_bench runs it); peak_memory_bytes is null there.
 
-Needs PyTorch (torch.compile needs 2.0 or later) and, for bench, a CUDA GPU.
+  peak [--threads K] [--n 1024] [--repeats 20]
+      The fp32 ceiling of this CPU at K threads: GFLOP/s of an n x n x n torch.mm (the
+      BLAS PyTorch links), the best of `repeats` timings; one JSON line {gflops_per_s}.
+
+Needs PyTorch (torch.compile needs 2.0 or later) and, for bench on the GPU, a CUDA GPU.
 """
 
 import argparse
@@ -334,10 +340,40 @@ def init_params(entries, device, seed=1):
     return P
 
 
+def set_cpu_threads(threads):
+    if threads > 0:
+        torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # already set (only allowed once, before any parallel work)
+        pass
+
+
+def peak(args):
+    set_cpu_threads(args.threads)
+    n = args.n
+    a = torch.randn(n, n, dtype=torch.float32)
+    b = torch.randn(n, n, dtype=torch.float32)
+    c = torch.empty(n, n, dtype=torch.float32)
+    for _ in range(3):
+        torch.mm(a, b, out=c)
+    best = float("inf")
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        torch.mm(a, b, out=c)
+        best = min(best, time.perf_counter() - start)
+    print(json.dumps({"gflops_per_s": 2.0 * n ** 3 / best / 1e9, "n": n,
+                      "threads": torch.get_num_threads(), "torch": torch.__version__}))
+    return 0
+
+
 def bench(args):
-    if not torch.cuda.is_available():
-        print("bench needs a CUDA GPU", file=sys.stderr)
+    on_cpu = args.device == "cpu"
+    if not on_cpu and not torch.cuda.is_available():
+        print("bench needs a CUDA GPU (or --device cpu)", file=sys.stderr)
         return 2
+    if on_cpu:
+        set_cpu_threads(args.threads)
     shape = {
         "arch": args.arch, "vocab_size": args.vocab, "seq_len": args.seq_len,
         "n_layer": args.n_layer, "d_model": args.d_model,
@@ -346,7 +382,7 @@ def bench(args):
         "tied_embeddings": args.arch == "gpt2" if args.tied is None else args.tied,
     }
     shape["n_head"] = args.n_head or max(1, args.d_model // shape["head_dim"])
-    device = "cuda"
+    device = "cpu" if on_cpu else "cuda"
     entries = layout(shape)
     P = init_params(entries, device)
     decay = [P[n] for n, _, _, dcy, _, _ in entries if dcy]
@@ -354,6 +390,8 @@ def bench(args):
     # torch.optim.AdamW applies p *= 1 - lr*wd before the Adam update: the same formula.
     groups = [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}]
     try:
+        if on_cpu:  # fused AdamW is CUDA-only here; foreach is the CPU's fast path
+            raise TypeError
         opt = torch.optim.AdamW(groups, lr=1e-4, betas=(0.9, 0.95), eps=1e-8, fused=True)
     except (TypeError, RuntimeError):
         opt = torch.optim.AdamW(groups, lr=1e-4, betas=(0.9, 0.95), eps=1e-8)
@@ -372,8 +410,11 @@ def bench(args):
     inputs, targets = tokens[:, :-1], tokens[:, 1:]
 
     def step():
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        if on_cpu:
             loss = fn(P, inputs, targets, shape, rope, attention)
+        else:
+            with torch.autocast("cuda", dtype=torch.bfloat16):
+                loss = fn(P, inputs, targets, shape, rope, attention)
         loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(list(P.values()), 1.0)
         opt.step()
@@ -381,20 +422,23 @@ def bench(args):
         # Our backend returns the loss and the norm to the host every step: so do we.
         return float(loss), float(norm)
 
+    sync = (lambda: None) if on_cpu else torch.cuda.synchronize
     for _ in range(args.warmup):
         step()
-    torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
+    sync()
+    if not on_cpu:
+        torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
     for _ in range(args.steps):
         step()
-    torch.cuda.synchronize()
+    sync()
     seconds = time.perf_counter() - start
     print(json.dumps({
         "mode": args.mode,
         "tokens_per_s": args.steps * args.batch * shape["seq_len"] / seconds,
-        "peak_memory_bytes": torch.cuda.max_memory_allocated(),
-        "device": torch.cuda.get_device_name(0),
+        "peak_memory_bytes": None if on_cpu else torch.cuda.max_memory_allocated(),
+        "device": f"cpu ({torch.get_num_threads()} threads)" if on_cpu
+                  else torch.cuda.get_device_name(0),
         "torch": torch.__version__,
     }))
     return 0
@@ -408,7 +452,7 @@ def main(argv=None):
     c.add_argument("case_dir")
     c.add_argument("--device", choices=["cpu", "cuda"], default=None)
     c.add_argument("--double", action="store_true", help="compute in float64")
-    b = sub.add_parser("bench", help="time PyTorch training steps on the GPU")
+    b = sub.add_parser("bench", help="time PyTorch training steps (GPU, or --device cpu)")
     b.add_argument("--arch", choices=["llama", "gpt2"], default="llama")
     b.add_argument("--vocab", type=int, default=256)
     b.add_argument("--seq-len", type=int, default=256)
@@ -423,12 +467,18 @@ def main(argv=None):
     b.add_argument("--warmup", type=int, default=3)
     b.add_argument("--steps", type=int, default=20)
     b.add_argument("--mode", choices=["eager", "compile"], default="eager")
+    b.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
+    b.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
+    k = sub.add_parser("peak", help="fp32 GEMM GFLOP/s of this CPU (the bench's ceiling)")
+    k.add_argument("--threads", type=int, default=0)
+    k.add_argument("--n", type=int, default=1024)
+    k.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
     if torch is None:
         print("torch_reference.py needs PyTorch (import torch failed)", file=sys.stderr)
         return 2
     try:
-        return check(args) if args.command == "check" else bench(args)
+        return {"check": check, "bench": bench, "peak": peak}[args.command](args)
     except (OSError, ValueError, KeyError) as e:
         print(f"torch_reference.py: {e}", file=sys.stderr)
         return 2
