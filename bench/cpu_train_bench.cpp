@@ -30,6 +30,7 @@
 #include "lib/compute.hpp"
 #include "lib/error.hpp"
 #include "lib/output.hpp"
+#include "lib/simd_level.hpp"
 #include "trainer/backend.hpp"
 #include "trainer/model_layout.hpp"
 #include "trainer/rng.hpp"
@@ -221,7 +222,8 @@ int main(int argc, char** argv) {
       std::cout << fmt::format(
           "# fp32 ceiling (FMA loop, {} build): {} GFLOP/s | ours: trainer kernels {} | peer: "
           "PyTorch eager fp32 ({}) | FLOPs: lib/compute.hpp Chinchilla App. F\n",
-          peaks.front().kernel, ceiling, peaks.front().kernel, torch ? python : "not run");
+          peaks.front().kernel, ceiling, simd_level_name(selected_simd_level()),
+          torch ? python : "not run");
     }
     table.print(std::cout, format);
     return 0;

@@ -64,7 +64,8 @@ float fma_loop_generic(long iters) {
 }  // namespace
 
 Fp32Peak measure_fp32_peak(int threads, double seconds) {
-  const SimdLevel level = selected_simd_level();
+  // The core's own ceiling, whatever SCALELAB_KERNEL forces the trainer to.
+  const SimdLevel level = cpu_simd_level();
   const int lanes = level == SimdLevel::kAvx512 ? 16 : level == SimdLevel::kAvx2 ? 8 : 4;
   auto loop = [level](long iters) {
     return level == SimdLevel::kAvx512 ? fma_loop_avx512(iters)

@@ -1,6 +1,7 @@
 // The fp32 ceiling of this CPU for the trainer benchmarks: GFLOP/s of a loop of independent
 // fused multiply-adds in registers (no memory traffic), in the widest SIMD build the CPU runs
-// (lib/simd_level.hpp: AVX-512, AVX2+FMA, or SSE2 mul+add), on `threads` threads at once. No
+// (lib/simd_level.hpp's cpu_simd_level: AVX-512, AVX2+FMA, or SSE2 mul+add; SCALELAB_KERNEL
+// does not lower it), on `threads` threads at once. No
 // GEMM can beat it; a good BLAS reaches 80-95% of it at large sizes. Bench programs only.
 #pragma once
 

@@ -71,7 +71,13 @@ inline std::optional<nlohmann::json> run_json_command(const std::string& cmd, st
 
 // One `torch_reference.py bench` run of `shape` at `batch` sequences.
 inline TorchRun run_torch_bench(const ModelShape& s, int batch, const TorchRunOptions& o) {
-  const std::string cmd = fmt::format(
+  // On the CPU the thread count also goes to the BLAS PyTorch links (OpenBLAS keeps its own
+  // pool, sized to every core, whatever torch.set_num_threads says) and to OpenMP.
+  const std::string env =
+      o.device == "cpu" && o.threads > 0
+          ? fmt::format("OPENBLAS_NUM_THREADS={0} OMP_NUM_THREADS={0} ", o.threads)
+          : std::string();
+  const std::string cmd = env + fmt::format(
       "{} {}/bench/torch_reference.py bench --arch {} --vocab {} --seq-len {} --n-layer {} "
       "--d-model {} --n-head {} --head-dim {} --d-ff {} --{} --batch {} --warmup {} --steps {} "
       "--mode {} --device {} --threads {}",

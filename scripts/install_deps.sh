@@ -24,6 +24,7 @@ case "${1:-}" in
       chromium  # the report's headless-browser test
       python3 python3-numpy python3-scipy  # bench/ peers
       python3-torch        # bench/cpu_train_bench: PyTorch eager on the CPU beside our trainer
+      libopenblas0-pthread # ...with OpenBLAS under it (Debian's default ATLAS: 40 GFLOP/s sgemm)
       clang-format
       clang libclang-rt-14-dev libomp-dev  # scripts/fuzz.sh: libFuzzer, ASan, UBSan; OpenMP for clang
       slurmctld slurmd slurm-client munge  # tests/sweeps: a localhost Slurm cluster
