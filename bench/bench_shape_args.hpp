@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -21,6 +22,15 @@ inline int parse_int_option(const std::string& name, const std::string& value) {
   if (value.empty() || *end != '\0' || v < 0 || v > 1L << 30)
     throw InputError(fmt::format("{} {}: expected a non-negative integer", name, value));
   return static_cast<int>(v);
+}
+
+// Parses a positive, finite number option value; throws InputError naming the option.
+inline double parse_positive_option(const std::string& name, const std::string& value) {
+  char* end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !(v > 0) || !std::isfinite(v))
+    throw InputError(fmt::format("{} {}: expected a positive number", name, value));
+  return v;
 }
 
 struct ShapeArgs {

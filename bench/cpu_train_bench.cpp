@@ -156,8 +156,7 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) throw InputError(fmt::format("{}: unknown option or missing value", a));
       const std::string v = argv[++i];
       if (a == "--seconds") {
-        seconds = std::stod(v);
-        if (!(seconds > 0)) throw InputError(fmt::format("--seconds {}: expected > 0", v));
+        seconds = bench::parse_positive_option(a, v);
       } else if (a == "--threads") {
         thread_counts = parse_thread_list(v);
       } else if (a == "--shape") {

@@ -39,14 +39,6 @@ void write_binary(const std::filesystem::path& path, const std::vector<T>& data)
   if (!out) throw Error(fmt::format("{}: write failed", path.string()));
 }
 
-double parse_positive(const std::string& name, const std::string& value) {
-  char* end = nullptr;
-  const double v = std::strtod(value.c_str(), &end);
-  if (value.empty() || *end != '\0' || !(v > 0) || !std::isfinite(v))
-    throw InputError(fmt::format("{} {}: expected a positive number", name, value));
-  return v;
-}
-
 int run(int argc, char** argv) {
   bench::ShapeArgs shape_args;
   std::string out_dir, device = "cpu";
@@ -75,7 +67,7 @@ int run(int argc, char** argv) {
     else if (a == "--seed")
       seed = static_cast<std::uint64_t>(bench::parse_int_option(a, v));
     else if (a == "--lr")
-      lr = parse_positive(a, v);
+      lr = bench::parse_positive_option(a, v);
     else
       throw InputError(fmt::format("{}: unknown option", a));
   }

@@ -28,8 +28,7 @@ std::optional<Divergence> DivergenceDetector::feed(const db::MetricRow& row) {
   curve_.erase(at, curve_.end());
   Point p{row.step, loss, before ? std::min(before->best, loss) : loss, 0, 0, 0};
   if (before && row.step >= options_.min_steps && loss > options_.spike_ratio * before->best) {
-    const bool continues = before->spikes > 0;
-    p.best = before->best;
+    const bool continues = before->spikes > 0;  // p.best is before->best: loss is above it
     p.spikes = continues ? before->spikes + 1 : 1;
     p.first_spike = continues ? before->first_spike : row.step;
     p.first_loss = continues ? before->first_loss : loss;

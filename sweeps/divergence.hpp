@@ -14,7 +14,7 @@
 //     training losses each above spike_ratio x the lowest training loss of the EARLIER steps
 //     of the run's curve. One hard batch is not a divergence: with batches of a few sequences
 //     a single step's loss scatters widely (measured on the demo's corpus at 192-token
-//     batches: one batch at 2.37 x the run's best, the steps around it at 1.2-1.4 x), while a
+//     batches: one batch at 2.37 x the run's best, the steps around it at 1.2-1.5 x), while a
 //     run that blew up stays up.
 //
 // The curve is the run's rows by step, the latest row of a step winning: a run resumed from a
