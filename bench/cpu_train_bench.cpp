@@ -8,13 +8,19 @@
 // (Chinchilla Appendix F, attention over the full T×T); fraction_of_peak divides ours by the
 // FMA-loop ceiling at the same thread count (bench/fp32_peak.hpp).
 //
+// SCALELAB_KERNEL=avx2 (or generic) on a wider CPU stands in for a CPU of that level: the
+// trainer runs that build, the ceiling is that build's FMA loop, and PyTorch is held to the
+// same level (ATEN_CPU_CAPABILITY, OPENBLAS_CORETYPE; bench/torch_peer.hpp) unless
+// `--peer-isa native` lets it keep its widest.
+//
 // Shapes: `--shapes demo` the main job's (2-layer llama, d_model 16-72, head 8, T 64, the
 // batch sizes `scalelab demo` plans: 4-18 sequences); `--shapes all` (default) adds d_model
 // 128-384 at T 256 and GPT-2 small at T 64. Also a peer: llm.c's train_gpt2.c (see the notes
 // of the trainer issue for that harness).
 //
 // Run: cpu_train_bench [--shapes demo|all] [--shape arch:L:d:H:V:T:B ...] [--threads 1,2]
-//      [--seconds 1] [--no-torch] [--python PATH] [--format table|csv|json]
+//      [--seconds 1] [--no-torch] [--python PATH] [--peer-isa match|native]
+//      [--format table|csv|json]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -137,7 +143,7 @@ int main(int argc, char** argv) {
   try {
     double seconds = 1.0;
     std::vector<int> thread_counts = {1, 2};
-    bool torch = true;
+    bool torch = true, peer_matches_level = true;
     std::string python = bench::default_python(), shape_set = "all";
     Format format = Format::kTable;
     std::vector<BenchShape> shapes;
@@ -150,7 +156,10 @@ int main(int argc, char** argv) {
       if (a == "--help" || a == "-h") {
         std::cout << "usage: cpu_train_bench [--shapes demo|all] [--shape arch:L:d:H:V:T:B ...] "
                      "[--threads 1,2] [--seconds 1] [--no-torch] [--python PATH] "
-                     "[--format table|csv|json]\n";
+                     "[--peer-isa match|native] [--format table|csv|json]\n"
+                     "SCALELAB_KERNEL=avx2|generic runs that trainer build, measures that "
+                     "build's ceiling and (--peer-isa match, default) holds PyTorch to the same "
+                     "SIMD level.\n";
         return 0;
       }
       if (i + 1 >= argc) throw InputError(fmt::format("{}: unknown option or missing value", a));
@@ -165,6 +174,10 @@ int main(int argc, char** argv) {
         if (v != "demo" && v != "all")
           throw InputError(fmt::format("--shapes {}: expected demo or all", v));
         shape_set = v;
+      } else if (a == "--peer-isa") {
+        if (v != "match" && v != "native")
+          throw InputError(fmt::format("--peer-isa {}: expected match or native", v));
+        peer_matches_level = v == "match";
       } else if (a == "--python") {
         python = v;
       } else if (a == "--format") {
@@ -172,7 +185,7 @@ int main(int argc, char** argv) {
       } else {
         throw InputError(fmt::format(
             "unknown option {} (--shapes, --shape, --threads, --seconds, --no-torch, --python, "
-            "--format)",
+            "--peer-isa, --format)",
             a));
       }
     }
@@ -181,8 +194,12 @@ int main(int argc, char** argv) {
       if (shape_set == "all")
         for (const char* s : kLargerShapes) shapes.push_back(parse_shape(s));
     }
+    const SimdLevel level = selected_simd_level();
+    const bool forced_lower = level < cpu_simd_level();
+    const std::string peer_isa =
+        forced_lower && peer_matches_level ? simd_level_name(level) : std::string();
     std::vector<bench::Fp32Peak> peaks;
-    for (const int t : thread_counts) peaks.push_back(bench::measure_fp32_peak(t));
+    for (const int t : thread_counts) peaks.push_back(bench::measure_fp32_peak(t, 0.2, level));
 
     Table table({"shape", "params", "batch", "seq_len", "threads", "ours_tokens_per_s",
                  "torch_tokens_per_s", "ratio", "ours_gflops_per_s", "fraction_of_peak"});
@@ -198,6 +215,7 @@ int main(int argc, char** argv) {
           o.source_dir = SCALELAB_SOURCE_DIR;
           o.device = "cpu";
           o.threads = threads;
+          o.isa = peer_isa;
           o.warmup = 1;
           // About as long as ours took, at least 3 steps, at most 200.
           o.steps = std::clamp(ours.steps, 3, 200);
@@ -220,9 +238,9 @@ int main(int argc, char** argv) {
                                p.gflops_per_s);
       std::cout << fmt::format(
           "# fp32 ceiling (FMA loop, {} build): {} GFLOP/s | ours: trainer kernels {} | peer: "
-          "PyTorch eager fp32 ({}) | FLOPs: lib/compute.hpp Chinchilla App. F\n",
-          peaks.front().kernel, ceiling, simd_level_name(selected_simd_level()),
-          torch ? python : "not run");
+          "PyTorch eager fp32 ({}, {}) | FLOPs: lib/compute.hpp Chinchilla App. F\n",
+          peaks.front().kernel, ceiling, simd_level_name(level), torch ? python : "not run",
+          peer_isa.empty() ? "its own SIMD level" : "held to " + peer_isa);
     }
     table.print(std::cout, format);
     return 0;

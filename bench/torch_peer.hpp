@@ -23,6 +23,10 @@ struct TorchRunOptions {
   std::string device = "cuda";  // cuda | cpu
   std::string mode = "eager";   // eager | compile
   int threads = 0;              // CPU threads (0: torch's default)
+  // CPU only: hold PyTorch to a SIMD level, as on a CPU that has no wider one: "avx2" or
+  // "generic" (ATEN_CPU_CAPABILITY for ATen's own kernels; OPENBLAS_CORETYPE Haswell or
+  // Nehalem, no AVX, for the BLAS, which Debian builds for every core type); empty: its own.
+  std::string isa;
   int warmup = 3;
   int steps = 20;
 };
@@ -73,10 +77,14 @@ inline std::optional<nlohmann::json> run_json_command(const std::string& cmd, st
 inline TorchRun run_torch_bench(const ModelShape& s, int batch, const TorchRunOptions& o) {
   // On the CPU the thread count also goes to the BLAS PyTorch links (OpenBLAS keeps its own
   // pool, sized to every core, whatever torch.set_num_threads says) and to OpenMP.
-  const std::string env =
+  std::string env =
       o.device == "cpu" && o.threads > 0
           ? fmt::format("OPENBLAS_NUM_THREADS={0} OMP_NUM_THREADS={0} ", o.threads)
           : std::string();
+  if (o.device == "cpu" && o.isa == "avx2")
+    env += "ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell ";
+  else if (o.device == "cpu" && o.isa == "generic")
+    env += "ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Nehalem ";
   const std::string cmd = env + fmt::format(
       "{} {}/bench/torch_reference.py bench --arch {} --vocab {} --seq-len {} --n-layer {} "
       "--d-model {} --n-head {} --head-dim {} --d-ff {} --{} --batch {} --warmup {} --steps {} "
