@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Early-stopping validation on the project's own runs (issue 18, item 6): trains cosine and
-# WSD runs of four sizes (2-layer llama, d_model 24, 32, 40, 48: 25k-96k parameters, 20
-# tokens per parameter) and one shorter schedule (d_model 32 at 10 tokens per parameter) on
+# WSD runs of four sizes (2-layer llama, d_model 24, 32, 40, 48: 25k-96k parameters, TPP
+# tokens per parameter) and one shorter schedule (d_model 32 at TPP/2 tokens per parameter) on
 # the built-in KJV corpus on the CPU (one thread each: 20 s to 3 min on an idle core), then
 # predicts each run's final train loss from the first 20% and 30% of its curve with every
 # learning-curve model (`scalelab extrapolate`): without references, with the next smaller
@@ -12,9 +12,12 @@
 # OUT_DIR are kept (the script resumes).
 #
 # usage: scripts/validate_extrapolation.sh OUT_DIR [SCALELAB]
-#   OUT_DIR   where the runs are trained (OUT_DIR/cosine-d24-t20 ... OUT_DIR/wsd-d32-t10)
+#   OUT_DIR   where the runs are trained (OUT_DIR/cosine-d24-t20 ... OUT_DIR/wsd-d32-t10 at
+#             TPP 20)
 #   SCALELAB  the binary (default build/apps/scalelab)
-# Environment: WIDTHS (default "24 32 40 48"), BOOTSTRAP (refits per interval, default 50),
+# Environment: WIDTHS (default "24 32 40 48"), TPP (tokens per parameter, default 20: the
+# IsoFLOP sweeps' regime, where 20% of a run is 50-160 steps and still in the loss' first
+# fall; 100 gives runs of 1,200-4,700 steps), BOOTSTRAP (refits per interval, default 50),
 # THREADS (default 1).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,6 +30,10 @@ threads="${THREADS:-1}"
 mkdir -p "$out"
 
 read -r -a widths <<<"${WIDTHS:-24 32 40 48}"
+tpp="${TPP:-20}"
+[[ "$tpp" =~ ^[0-9]+$ && "$tpp" -ge 2 && $((tpp % 2)) -eq 0 ]] ||
+  { echo "error: TPP: '$tpp' (accepted: an even integer >= 2)" >&2; exit 2; }
+short=$((tpp / 2))
 # 2,048-token steps of 64-token sequences, 5% warmup, to 10% of the 1e-3 peak (cosine; WSD:
 # 1-sqrt cooldown over the last 20%), an evaluation of 8,192 held-out tokens every 10 steps.
 train() {  # schedule width tokens_per_param
@@ -42,8 +49,8 @@ train() {  # schedule width tokens_per_param
     --out "$dir" >"$dir.log" 2>&1
 }
 for schedule in cosine wsd; do
-  for w in "${widths[@]}"; do train "$schedule" "$w" 20; done
-  train "$schedule" 32 10
+  for w in "${widths[@]}"; do train "$schedule" "$w" "$tpp"; done
+  train "$schedule" 32 "$short"
 done
 
 csv="$(mktemp)"
@@ -58,10 +65,10 @@ extrapolate() {  # kind run_dir [reference]
 for schedule in cosine wsd; do
   previous=""
   for w in "${widths[@]}"; do
-    dir="$out/$schedule-d$w-t20"
+    dir="$out/$schedule-d$w-t$tpp"
     extrapolate none "$dir"
     [[ -n "$previous" ]] && extrapolate smaller "$dir" "$previous"
-    [[ "$w" == 32 ]] && extrapolate shorter "$dir" "$out/$schedule-d32-t10"
+    [[ "$w" == 32 ]] && extrapolate shorter "$dir" "$out/$schedule-d32-t$short"
     previous="$dir"
   done
 done

@@ -225,8 +225,9 @@ TEST_CASE("multi-power law: the blocked sum over k is within 1e-4 of the exact s
 }
 
 TEST_CASE("joint fit: a reference's full curve identifies the annealing an early curve cannot") {
-  // Two LR-aware curves sharing C (the annealing), each with its own L0, A, alpha: the
-  // reference a shorter schedule run to the end, the target seen up to 20% of its steps.
+  // Two LR-aware curves sharing C (the annealing; set explicitly, the default also shares
+  // alpha), each with its own L0, A, alpha: the reference a shorter schedule run to the end,
+  // the target seen up to 20% of its steps.
   auto schedule_of = [](std::int64_t total) {
     return LrSchedule::from_function([=](std::int64_t s) { return cosine_lr(s, total); }, total);
   };
@@ -250,6 +251,7 @@ TEST_CASE("joint fit: a reference's full curve identifies the annealing an early
   LearningCurveOptions o;
   o.bootstrap = 0;
   o.offset = false;
+  o.shared = std::vector<std::string>{"S0", "C"};
   const CurveFit alone = fit_learning_curve(CurveModel::kLrAware, target, {}, o);
   const CurveFit joint = fit_learning_curve(CurveModel::kLrAware, target, {ref}, o);
   REQUIRE(joint.finite());
@@ -261,6 +263,42 @@ TEST_CASE("joint fit: a reference's full curve identifies the annealing an early
   if (alone.finite())
     CHECK(std::abs(alone.final_loss.value - truth(total)) >=
           std::abs(joint.final_loss.value - truth(total)) * 0.5);
+}
+
+TEST_CASE("joint fit, default sharing: a reference's alpha pins the early curve's L0 and A") {
+  // A smaller model's finished curve (higher L0, larger A) and a larger model's first 20%,
+  // both L0 + A·S1^(−alpha) − C·S2 with the same alpha and C (what the default shares: see
+  // default_shared_parameters). The target's L0 and A then come from a linear fit.
+  auto schedule_of = [](std::int64_t total) {
+    return LrSchedule::from_function([=](std::int64_t s) { return cosine_lr(s, total); }, total);
+  };
+  const std::int64_t ref_total = 1000, total = 2000;
+  const LrSchedule ref_schedule = schedule_of(ref_total), schedule = schedule_of(total);
+  const double alpha = 0.4, c = 0.5;
+  auto curve = [&](const LrSchedule& sch, double l0, double a) {
+    std::vector<double> s1, s2;
+    sch.areas(0.999, &s1, &s2);
+    return [=](std::int64_t s) { return l0 + a * std::pow(s1[s - 1], -alpha) - c * s2[s - 1]; };
+  };
+  const auto ref_truth = curve(ref_schedule, 2.4, 0.09);
+  const auto truth = curve(schedule, 2.0, 0.07);
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> noise(0, 0.002);
+  CurveSeries ref{"ref", {}, ref_total, ref_schedule}, target{"target", {}, total, schedule};
+  for (std::int64_t s = 60; s <= ref_total; s += 5)
+    ref.points.push_back({s, ref_truth(s) * std::exp(noise(rng))});
+  for (std::int64_t s = 60; s <= total / 5; s += 5)
+    target.points.push_back({s, truth(s) * std::exp(noise(rng))});
+  LearningCurveOptions o;
+  o.bootstrap = 0;
+  const CurveFit joint = fit_learning_curve(CurveModel::kLrAware, target, {ref}, o);
+  REQUIRE(joint.finite());
+  CHECK(joint.shared == std::vector<std::string>{"alpha", "S0", "C"});
+  // (alpha itself is not checked: with the offset S0 fitted, alpha and S0 trade off along a
+  // valley of near-equal objective; the prediction is what the fit is for.)
+  CHECK(joint.final_loss.value == doctest::Approx(truth(total)).epsilon(0.005));
+  const CurveFit mp = fit_learning_curve(CurveModel::kMultiPower, target, {ref}, o);
+  CHECK(mp.shared == std::vector<std::string>{"alpha", "S0", "B", "C", "beta", "gamma"});
 }
 
 TEST_CASE("block bootstrap: an interval around the prediction, reproducible by seed") {
