@@ -7,6 +7,10 @@
 #include "db/fit_store.hpp"
 #include "db/metrics_store.hpp"
 #include "db/status_store.hpp"
+#include "lib/error.hpp"
+#include "sweeps/run_spec.hpp"
+#include "sweeps/train_command.hpp"
+#include "sweeps/train_config_for.hpp"
 
 namespace scalelab::sweeps {
 namespace {
@@ -52,6 +56,29 @@ std::int64_t planned_steps(const std::string& config_json) {
   return 0;
 }
 
+// The `scalelab train` command that trains a launched run from scratch (its launch spec,
+// through the worker's train_config_for), into replay/NAME; null for a run not launched yet
+// (its hyperparameters are resolved at launch) or imported.
+json train_command_json(const json& config, const std::string& name) {
+  if (!config.is_object() || !config.contains("launch")) return json();
+  try {
+    const RunSpec spec = config["launch"].get<RunSpec>();
+    return train_command(train_config_for(spec, ""), "replay/" + name);
+  } catch (const json::exception&) {
+    return json();  // a launch spec of another version: nothing to rebuild it from
+  } catch (const InputError&) {
+    return json();
+  }
+}
+
+// The FLOPs the run trained: 6·N·(tokens of its last logged step); the planned FLOPs for an
+// imported run (it brings no steps); 0 before its first step.
+double trained_flops(db::Database& db, const db::RunRecord& r, bool launched) {
+  if (const auto m = db::latest_metric(db, r.id); m && m->tokens && r.tokens > 0)
+    return r.flops * *m->tokens / r.tokens;
+  return launched ? 0.0 : (r.status == db::RunStatus::kDone ? r.flops : 0.0);
+}
+
 }  // namespace
 
 json runs_json(db::Database& db, std::int64_t sweep_id, bool with_metrics) {
@@ -67,6 +94,7 @@ json runs_json(db::Database& db, std::int64_t sweep_id, bool with_metrics) {
                 {"non_embedding_params", or_null(r.non_embedding_params)},
                 {"tokens", r.tokens},
                 {"flops", r.flops},
+                {"trained_flops", 0.0},
                 {"budget_flops", or_null(r.budget_flops)},
                 {"unique_tokens", or_null(r.unique_tokens)},
                 {"final_train_loss", or_null(r.final_train_loss)},
@@ -82,6 +110,9 @@ json runs_json(db::Database& db, std::int64_t sweep_id, bool with_metrics) {
                 {"run_dir", or_null(s.lifecycle.run_dir)},
                 {"config", config.is_discarded() ? json() : config},
                 {"extrapolation", json()}};
+    const bool launched = config.is_object() && config.contains("launch");
+    row["trained_flops"] = trained_flops(db, r, launched);
+    row["train_command"] = train_command_json(config, r.name);
     if (auto p = extrapolation(predictions, r.id)) {
       const json detail = json::parse(p->result_json, nullptr, false);
       row["extrapolation"] = {
@@ -108,6 +139,7 @@ Table runs_table(db::Database& db, std::int64_t sweep_id) {
            "non_embedding_params",
            "tokens",
            "flops",
+           "trained_flops",
            "budget_flops",
            "unique_tokens",
            "final_train_loss",
@@ -124,10 +156,14 @@ Table runs_table(db::Database& db, std::int64_t sweep_id) {
            "extrapolated_loss",
            "extrapolated_loss_lo",
            "extrapolated_loss_hi",
+           "train_command",
            "config"});
   for (const db::RunStatusRow& s : db::run_statuses(db, sweep_id)) {
     const db::RunRecord& r = s.run;
     const auto p = extrapolation(predictions, r.id);
+    const json config = json::parse(r.config_json, nullptr, false);
+    const bool launched = config.is_object() && config.contains("launch");
+    const json command = train_command_json(config, r.name);
     t.add_row(
         {Cell::integer(r.id),
          Cell::text(r.name),
@@ -136,6 +172,7 @@ Table runs_table(db::Database& db, std::int64_t sweep_id) {
          number_cell(r.non_embedding_params),
          Cell::si(r.tokens),
          Cell::si(r.flops),
+         Cell::si(trained_flops(db, r, launched)),
          number_cell(r.budget_flops),
          number_cell(r.unique_tokens),
          number_cell(r.final_train_loss),
@@ -152,6 +189,7 @@ Table runs_table(db::Database& db, std::int64_t sweep_id) {
          number_cell(p ? p->loss : std::nullopt),
          number_cell(p ? p->loss_lo : std::nullopt),
          number_cell(p ? p->loss_hi : std::nullopt),
+         Cell::text(command.is_string() ? command.get<std::string>() : std::string()),
          Cell::text(r.config_json)});
   }
   return t;

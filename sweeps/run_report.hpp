@@ -7,10 +7,17 @@
 //   object; "launch" holds the resolved run spec once it was launched),
 //   extrapolation ({loss, loss_lo, loss_hi, final_step, model, references} in early-stop mode,
 //   references the names of the runs fitted jointly with it; else null),
+//   trained_flops (the FLOPs the run trained: 6·N·tokens of its last logged step, below flops
+//   for a run stopped early; the planned flops for an imported run; 0 before its first step),
+//   train_command (the `scalelab train` command line that trains the same run from scratch
+//   into replay/NAME, bitwise the same losses on the CPU: sweeps/train_command.hpp; for a
+//   sweep with a command backend, the same run with the embedded trainer; null until the run
+//   is launched, and for imported runs),
 // and with --metrics a list `metrics` of {step, tokens, train_loss, eval_loss, lr, grad_norm,
 // tokens_per_s}. Values not known are null.
-// CSV: the same keys as columns (config as its JSON text; no extrapolation object but its
-// loss, loss_lo, loss_hi as extrapolated_loss, extrapolated_loss_lo, extrapolated_loss_hi);
+// CSV: the same keys as columns (config as its JSON text, train_command empty when null; no
+// extrapolation object but its loss, loss_lo, loss_hi as extrapolated_loss,
+// extrapolated_loss_lo, extrapolated_loss_hi);
 // with --metrics one row per logged step instead: run_id, name, step, tokens, train_loss,
 // eval_loss, lr, grad_norm, tokens_per_s.
 #pragma once

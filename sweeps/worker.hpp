@@ -15,16 +15,9 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "sweeps/run_spec.hpp"
-#include "trainer/train_config.hpp"
+#include "sweeps/train_config_for.hpp"
 
 namespace scalelab::sweeps {
-
-// The trainer's config for a run: model, data ("kjv" and "synthetic" name the trainer's
-// built-in sources; anything else is a prepared token directory), D rounded to whole tokens,
-// the run's batch, its schedule (kind, peak lr, warmup, floor, WSD cooldown: from the sweep's
-// hyperparameters), evaluation and checkpoint cadence,
-// stop_fraction = stop_steps / total_steps (early-stop mode), resume on.
-trainer::TrainConfig train_config_for(const RunSpec& spec, const std::string& run_dir);
 
 // Runs the worker; returns its exit status (see above). Messages go to stderr.
 int run_worker(const std::string& run_dir);

@@ -55,6 +55,38 @@ TEST_CASE("local backend: a tiny sweep trains end to end with every step stored"
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
 }
 
+TEST_CASE("runs export: each run's train_command retrains it bitwise; trained_flops") {
+  const std::string dir = temp_dir("local_train_command");
+  plan_tiny(dir, "tc", "3e8", 2);
+  // Not launched yet: no command (the hyperparameters are resolved at launch), nothing trained.
+  for (const auto& row : nlohmann::json::parse(cli(dir, "runs export tc --format json").out)) {
+    CHECK(row["train_command"].is_null());
+    CHECK(row["trained_flops"].get<double>() == 0.0);
+  }
+  cli(dir, "sweep run tc --workers 2 --threads 1");
+  const auto doc = nlohmann::json::parse(cli(dir, "runs export tc --format json").out);
+  REQUIRE(doc.size() == 2);
+  for (const auto& row : doc) {
+    const std::string command = row["train_command"].get<std::string>();
+    const std::string name = row["name"].get<std::string>();
+    REQUIRE(command.rfind("scalelab train ", 0) == 0);
+    CHECK(command.find("--out replay/" + name) != std::string::npos);
+    // The FLOPs of the steps it trained: 6·N·(steps x batch tokens), at or just above 6ND.
+    const auto launch = row["config"]["launch"]["hyperparameters"];
+    const double trained_tokens = launch["total_steps"].get<double>() *
+                                  launch["batch_tokens"].get<double>();
+    CHECK(row["trained_flops"].get<double>() ==
+          doctest::Approx(6 * row["params"].get<double>() * trained_tokens).epsilon(1e-12));
+    CHECK(row["trained_flops"].get<double>() >= row["flops"].get<double>());
+    // Run as a user would paste it, in the database's directory: the same losses, bitwise.
+    cli(dir, command.substr(std::string("scalelab ").size()));
+    const auto summary = nlohmann::json::parse(read_text(dir + "/replay/" + name + "/summary.json"));
+    CHECK(summary["status"] == "done");
+    CHECK(summary["final_train_loss"].get<double>() == row["final_train_loss"].get<double>());
+    CHECK(summary["final_eval_loss"].get<double>() == row["final_eval_loss"].get<double>());
+  }
+}
+
 TEST_CASE("local backend: kill -9 of a worker, retried from its checkpoint") {
   const std::string dir = temp_dir("local_worker_kill");
   plan_tiny(dir, "w", "2e10", 1);
