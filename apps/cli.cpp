@@ -1,5 +1,7 @@
 #include "apps/cli.hpp"
 
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include <iostream>
@@ -52,6 +54,17 @@ std::string OptionParser::db_path() const {
   const std::string path = values_.count("db") ? values_["db"].as<std::string>() : "scalelab.db";
   if (path.empty()) throw InputError("--db: empty path (accepted: a file path)");
   return path;
+}
+
+std::vector<std::string> split_list(const std::vector<std::string>& texts) {
+  std::vector<std::string> out;
+  for (const auto& text : texts) {
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ','))
+      if (!item.empty()) out.push_back(item);
+  }
+  return out;
 }
 
 }  // namespace scalelab::apps

@@ -56,4 +56,8 @@ class OptionParser {
   po::variables_map values_;
 };
 
+// The items of options given as comma-separated lists, possibly repeated ("0.2,0.3" and
+// "--fraction 0.2 --fraction 0.3" alike), in order; empty items are dropped.
+std::vector<std::string> split_list(const std::vector<std::string>& texts);
+
 }  // namespace scalelab::apps

@@ -25,17 +25,6 @@ namespace scalelab::apps {
 
 namespace {
 
-std::vector<std::string> split_list(const std::vector<std::string>& texts) {
-  std::vector<std::string> out;
-  for (const auto& text : texts) {
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ','))
-      if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 std::vector<double> parse_fractions(const std::vector<std::string>& texts) {
   std::vector<double> out;
   for (const auto& item : split_list(texts)) {

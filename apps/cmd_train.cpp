@@ -10,6 +10,7 @@
 #include "apps/cli.hpp"
 #include "apps/shape_options.hpp"
 #include "lib/compute.hpp"
+#include "lib/csv.hpp"
 #include "lib/error.hpp"
 #include "lib/shape_search.hpp"
 #include "trainer/corpus.hpp"
@@ -94,6 +95,15 @@ tr::TrainConfig config_from_options(const OptionParser& p) {
   c.eval_tokens = p.get<std::int64_t>("eval-tokens");
   c.checkpoint_every = p.get<std::int64_t>("checkpoint-every");
   c.stop_fraction = p.get<double>("stop-fraction");
+  if (p.has("keep-checkpoint-at"))
+    for (const std::string& item : split_list({p.get<std::string>("keep-checkpoint-at")})) {
+      const auto k = parse_double(item);
+      if (!k || !(*k >= 1 && *k <= 9e18 && *k == std::floor(*k)))
+        throw InputError(
+            fmt::format("--keep-checkpoint-at: '{}' (accepted: whole steps >= 1)", item));
+      c.keep_checkpoints.push_back(static_cast<std::int64_t>(*k));
+    }
+  if (p.has("branch-from")) c.branch_from = p.get<std::string>("branch-from");
   return c;
 }
 
@@ -155,6 +165,13 @@ int run_train(const Args& args) {
       "steps between checkpoints (0: 10 per run)")(
       "stop-fraction", po::value<double>()->default_value(1.0),
       "train only this share of the planned steps (the schedule stays planned for all)")(
+      "keep-checkpoint-at", po::value<std::string>(),
+      "steps (comma-separated) whose checkpoint is also kept as "
+      "RUN_DIR/checkpoint-step<K>.bin: a stable run's branch points")(
+      "branch-from", po::value<std::string>(),
+      "start from a kept checkpoint of another run (a cooldown branch of a stable run): same "
+      "model, data and optimisation settings, and the same learning rate at every step up to "
+      "the checkpoint's; the losses are then bitwise those of a run trained from scratch")(
       "device", po::value<std::string>()->default_value("auto"), "auto | cpu | cuda[:i]")(
       "threads", po::value<int>()->default_value(0),
       "CPU threads (0: OMP_NUM_THREADS or all cores)")("out", po::value<std::string>(),

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -56,9 +57,64 @@ std::unique_ptr<DataSource> open_data(const TrainConfig& c) {
 nlohmann::json identity(const TrainConfig& c) {
   nlohmann::json j = c;
   for (const char* k : {"resume", "device", "threads", "out_dir", "eval_every", "checkpoint_every",
-                        "stop_fraction"})
+                        "stop_fraction", "keep_checkpoints"})
     j.erase(k);
   return j;
+}
+
+// The first key of `a` whose value `b` does not share.
+std::string first_difference(const nlohmann::json& a, const nlohmann::json& b) {
+  for (const auto& [k, v] : a.items())
+    if (!b.contains(k) || b[k] != v) return k;
+  for (const auto& [k, v] : b.items())
+    if (!a.contains(k)) return k;
+  return "?";
+}
+
+fs::path kept_checkpoint_path(const fs::path& run_dir, std::int64_t step) {
+  return run_dir / fmt::format("checkpoint-step{}.bin", step);
+}
+
+// A branch's starting point: the kept checkpoint `config.branch_from` of a stable run, checked
+// to be a prefix of this run. The settings that define the run must match, the length (tokens)
+// and the schedule excepted; the schedules must then give the same learning rate at every step
+// up to the checkpoint's, so that its weights and AdamW moments are exactly what this run would
+// have reached there by itself (the data of a step depends only on the seed and the step).
+Checkpoint read_branch_point(const TrainConfig& config) {
+  const std::string where = config.branch_from.string();
+  Checkpoint c = read_checkpoint(config.branch_from);
+  if (!c.meta.contains("step") || !c.meta["step"].is_number_integer() ||
+      !c.meta.contains("config"))
+    throw InputError(fmt::format("--branch-from {}: no step or config in its metadata", where));
+  TrainConfig stable;
+  from_json(c.meta["config"], stable);
+  auto prefix_identity = [](const TrainConfig& t) {
+    nlohmann::json j = identity(t);
+    for (const char* k : {"tokens", "schedule", "warmup_fraction", "branch_from"}) j.erase(k);
+    return j;
+  };
+  const nlohmann::json a = prefix_identity(stable), b = prefix_identity(config);
+  if (a != b)
+    throw InputError(fmt::format(
+        "--branch-from {}: the stable run has a different {} (a branch keeps the model, data "
+        "and optimisation settings of its stable run)",
+        where, first_difference(a, b)));
+  const auto step = c.meta["step"].get<std::int64_t>();
+  if (step >= config.total_steps())
+    throw InputError(fmt::format("--branch-from {}: its step {} is not before this run's last "
+                                 "step {}",
+                                 where, step, config.total_steps()));
+  const ScheduleOptions mine = config.resolved_schedule(), theirs = stable.resolved_schedule();
+  for (std::int64_t s = 1; s <= step; ++s) {
+    const double x = learning_rate(theirs, s, stable.total_steps());
+    const double y = learning_rate(mine, s, config.total_steps());
+    if (x != y)
+      throw InputError(fmt::format(
+          "--branch-from {}: at step {} the stable run's learning rate is {} and this run's {} "
+          "(a branch must follow its stable run's schedule up to step {})",
+          where, s, x, y, step));
+  }
+  return c;
 }
 
 }  // namespace
@@ -84,9 +140,7 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
     from_json(resumed->meta["config"], stored);
     const nlohmann::json a = identity(stored), b = identity(config);
     if (a != b) {
-      std::string key = "?";
-      for (const auto& [k, v] : a.items())
-        if (!b.contains(k) || b[k] != v) key = k;
+      const std::string key = first_difference(a, b);
       throw InputError(
           fmt::format("--resume: {} was written with a different {} (a resumed run "
                       "must keep the model, data and optimisation settings)",
@@ -98,6 +152,7 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
                     "another directory)",
                     dir.string()));
   }
+  if (!resumed && !config.branch_from.empty()) resumed = read_branch_point(config);
 
   BackendOptions bo;
   bo.device = config.device;
@@ -149,6 +204,10 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
     }
     return sum / static_cast<double>(eval_batches);
   };
+  auto keep = [&](std::int64_t at_step) {
+    return std::find(config.keep_checkpoints.begin(), config.keep_checkpoints.end(), at_step) !=
+           config.keep_checkpoints.end();
+  };
   auto save = [&](std::int64_t at_step) {
     Checkpoint c;
     c.meta = {{"step", at_step},
@@ -159,6 +218,7 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
     c.params = backend->export_parameters();
     backend->export_optimizer_state(c.adam_m, c.adam_v);
     write_checkpoint(ckpt_file, c);
+    if (keep(at_step)) write_checkpoint(kept_checkpoint_path(dir, at_step), c);
     if (hooks.on_checkpoint) hooks.on_checkpoint(at_step);
   };
 
@@ -211,7 +271,7 @@ TrainResult train(const TrainConfig& config, MetricsSink& sink, const TrainHooks
       sink.on_eval({step, result.tokens, result.final_eval_loss});
     }
     const bool stop_now = hooks.should_stop && hooks.should_stop();
-    if (step % ckpt_every == 0 || step == stop || stop_now) save(step);
+    if (step % ckpt_every == 0 || step == stop || stop_now || keep(step)) save(step);
     if (stop_now && step < stop) {
       result.status = "stopped";
       result.message = fmt::format("stopped at step {} on request", step);

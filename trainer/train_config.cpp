@@ -70,6 +70,11 @@ void TrainConfig::validate() const {
     throw InputError(fmt::format("--stop-fraction: {} (accepted: (0, 1])", stop_fraction));
   if (threads < 0) throw InputError(fmt::format("--threads: {} (accepted: >= 0)", threads));
   if (out_dir.empty()) throw InputError("--out: missing (the run directory)");
+  for (const std::int64_t k : keep_checkpoints)
+    if (k < 1 || k > total_steps())
+      throw InputError(fmt::format("--keep-checkpoint-at: step {} (accepted: 1 to the run's {} "
+                                   "steps)",
+                                   k, total_steps()));
   if (data.source.empty()) throw InputError("--data: missing");
 }
 
@@ -105,6 +110,8 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
   j["threads"] = c.threads;
   j["out_dir"] = c.out_dir.string();
   j["resume"] = c.resume;
+  if (!c.keep_checkpoints.empty()) j["keep_checkpoints"] = c.keep_checkpoints;
+  if (!c.branch_from.empty()) j["branch_from"] = c.branch_from.string();
 }
 
 namespace {
@@ -150,7 +157,8 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   Reader r(j, "",
            {"shape", "data", "tokens", "batch_tokens", "micro_batch", "schedule", "warmup_fraction",
             "adamw", "grad_clip", "seed", "eval_every", "eval_tokens", "checkpoint_every",
-            "stop_fraction", "device", "threads", "out_dir", "resume"});
+            "stop_fraction", "device", "threads", "out_dir", "resume", "keep_checkpoints",
+            "branch_from"});
   if (const auto* s = r.child("shape")) {
     try {
       c.shape = s->get<ModelShape>();
@@ -203,6 +211,10 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   r.get("out_dir", out);
   c.out_dir = out;
   r.get("resume", c.resume);
+  r.get("keep_checkpoints", c.keep_checkpoints);
+  std::string branch = c.branch_from.string();
+  r.get("branch_from", branch);
+  c.branch_from = branch;
 }
 
 }  // namespace scalelab::trainer

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -48,6 +49,16 @@ struct TrainConfig {
   int threads = 0;                // CPU threads; 0 = OMP_NUM_THREADS or all
   std::filesystem::path out_dir;  // RUN_DIR (required)
   bool resume = false;            // continue from RUN_DIR/checkpoint.bin when it exists
+  // Cooldown branches (WSD sweeps): steps at which a copy of the checkpoint is kept as
+  // RUN_DIR/checkpoint-step<K>.bin (a stable run keeps one per branch point; it does not
+  // change the run). Each in [1, total steps].
+  std::vector<std::int64_t> keep_checkpoints;
+  // Start from this kept checkpoint of another run instead of from initial weights (a branch
+  // of a stable run): its model, data and optimisation settings must be this run's, and its
+  // learning rate must equal this run's at every step up to the checkpoint's; the run then
+  // continues from the checkpoint's step, bitwise as if it had trained those steps itself
+  // (train.cpp). Empty: none. RUN_DIR's own checkpoint, when resuming, comes first.
+  std::filesystem::path branch_from;
 
   // Derived values (validate() must have passed).
   std::int64_t total_steps() const { return (tokens + batch_tokens - 1) / batch_tokens; }
@@ -64,7 +75,8 @@ struct TrainConfig {
 // branching, seed}}, tokens, batch_tokens, micro_batch, schedule {kind, peak_lr,
 // warmup_steps, final_lr_fraction, cooldown_fraction}, warmup_fraction, adamw {beta1, beta2,
 // eps, weight_decay}, grad_clip, seed, eval_every, eval_tokens, checkpoint_every,
-// stop_fraction, device, threads, out_dir, resume. from_json fills missing keys with the
+// stop_fraction, device, threads, out_dir, resume, and, when set, keep_checkpoints (a list of
+// steps) and branch_from (a path). from_json fills missing keys with the
 // defaults above and throws InputError naming an unknown key or a value of the wrong type.
 void to_json(nlohmann::json& j, const TrainConfig& config);
 void from_json(const nlohmann::json& j, TrainConfig& config);

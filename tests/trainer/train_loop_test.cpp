@@ -131,6 +131,67 @@ TEST_CASE("resume from a checkpoint continues bitwise identically") {
   CHECK(c.final_eval_loss == a.final_eval_loss);
 }
 
+TEST_CASE("a cooldown branch of a stable run equals the WSD run trained from scratch, bitwise") {
+  // The WSD run: 12 steps, warmup 2, the 1-sqrt cooldown over the last 3 (from step 10).
+  auto wsd = [](const fs::path& dir) {
+    TrainConfig c = small_config(dir);
+    c.schedule.kind = ScheduleKind::kWsd;
+    c.schedule.warmup_steps = 2;
+    c.schedule.cooldown_fraction = 0.25;
+    return c;
+  };
+  const fs::path alone_dir = fresh_dir("wsd_alone"), stable_dir = fresh_dir("wsd_stable"),
+                 branch_dir = fresh_dir("wsd_branch");
+  MemorySink alone;
+  const TrainResult a = train(wsd(alone_dir), alone, {});
+  REQUIRE(a.status == "done");
+  REQUIRE(alone.steps.size() == 12);
+
+  // The stable run: twice as long at the constant peak, its checkpoint at step 9 kept.
+  TrainConfig stable = wsd(stable_dir);
+  stable.schedule.kind = ScheduleKind::kConstant;
+  stable.tokens *= 2;
+  stable.keep_checkpoints = {9};
+  MemorySink stable_sink;
+  REQUIRE(train(stable, stable_sink, {}).status == "done");
+  const fs::path kept = stable_dir / "checkpoint-step9.bin";
+  REQUIRE(fs::exists(kept));
+
+  TrainConfig branch = wsd(branch_dir);
+  branch.branch_from = kept;
+  MemorySink cooldown;
+  const TrainResult b = train(branch, cooldown, {});
+  CHECK(b.status == "done");
+  REQUIRE(cooldown.steps.size() == 3);
+  CHECK(cooldown.steps.front().step == 10);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    CHECK(cooldown.steps[i].train_loss == alone.steps[9 + i].train_loss);  // bitwise
+    CHECK(cooldown.steps[i].lr == alone.steps[9 + i].lr);
+  }
+  CHECK(b.final_train_loss == a.final_train_loss);
+  CHECK(b.final_eval_loss == a.final_eval_loss);
+
+  // Not a prefix: a cosine schedule has left the peak by step 9; another seed; no such file.
+  TrainConfig cosine = branch;
+  cosine.out_dir = fresh_dir("wsd_branch_cosine");
+  cosine.schedule.kind = ScheduleKind::kCosine;
+  MemorySink unused;
+  CHECK_THROWS_WITH_AS(train(cosine, unused, {}), doctest::Contains("learning rate"), scalelab::InputError);
+  TrainConfig seed = branch;
+  seed.out_dir = fresh_dir("wsd_branch_seed");
+  seed.seed = 99;
+  CHECK_THROWS_WITH_AS(train(seed, unused, {}), doctest::Contains("different seed"), scalelab::InputError);
+  TrainConfig past = branch;
+  past.out_dir = fresh_dir("wsd_branch_past");
+  past.tokens = 9 * past.batch_tokens;  // ends at the branch point: nothing to continue
+  CHECK_THROWS_WITH_AS(train(past, unused, {}), doctest::Contains("not before"), scalelab::InputError);
+  TrainConfig missing = branch;
+  missing.out_dir = fresh_dir("wsd_branch_missing");
+  missing.branch_from = stable_dir / "checkpoint-step8.bin";
+  CHECK_THROWS_AS(train(missing, unused, {}), scalelab::InputError);
+}
+
 TEST_CASE("the run directory: config, metrics rows once per step after a resume, summary") {
   const fs::path dir = fresh_dir("rundir");
   TrainConfig c = small_config(dir);
