@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "apps/cli.hpp"
@@ -11,6 +12,7 @@
 #include "lib/budget.hpp"
 #include "lib/error.hpp"
 #include "lib/units.hpp"
+#include "sweeps/branch_plan.hpp"
 #include "sweeps/fitted_law.hpp"
 #include "sweeps/plan.hpp"
 #include "sweeps/plan_store.hpp"
@@ -98,6 +100,29 @@ void print_plan_csv(const sweeps::Plan& plan) {
   t.print_csv(std::cout);
 }
 
+// The compute of the plan's runs trained independently and as cooldown branches, per budget
+// and in total, and the shapes that recur.
+void print_branch_summary(std::ostream& out, const sweeps::Plan& plan,
+                          const sweeps::BranchPlan& bp) {
+  out << fmt::format("\ncooldown branches ({:.0f}% of each D in its cooldown): {} stable runs "
+                     "for {} grid runs\n",
+                     100 * bp.cooldown_fraction, bp.groups.size(),
+                     [&] {
+                       std::size_t n = 0;
+                       for (const auto& g : bp.groups) n += g.points.size();
+                       return n;
+                     }());
+  Table t({"budget", "independent FLOPs", "with branches", "saving"});
+  for (std::size_t b = 0; b < plan.budgets.size(); ++b)
+    t.add_row({Cell::si(plan.budgets[b].compute_flops), Cell::si(bp.independent_flops[b]),
+               Cell::si(bp.branched_flops[b]),
+               Cell::text(fmt::format("{:.0f}%", 100 * (1 - bp.branched_flops[b] /
+                                                                bp.independent_flops[b])))});
+  t.add_row({Cell::text("total"), Cell::si(bp.total_independent), Cell::si(bp.total_branched),
+             Cell::text(fmt::format("{:.0f}%", 100 * bp.saving()))});
+  t.print_table(out);
+}
+
 }  // namespace
 
 int run_plan(const Args& args) {
@@ -136,7 +161,13 @@ int run_plan(const Args& args) {
       "model-FLOP utilisation for hours and for '... H100-hours' budgets")(
       "data", po::value<std::string>()->default_value("kjv"),
       "data the sweep trains on (default: the built-in corpus, byte-level, vocab 256)")(
-      "save", po::value<std::string>(), "store the grid as a sweep named NAME (runs pending)");
+      "save", po::value<std::string>(), "store the grid as a sweep named NAME (runs pending)")(
+      "branches",
+      "plan cooldown branches: grids aligned so that shapes recur across budgets, and per "
+      "budget and in total the FLOPs of independent runs beside one stable run per shape with "
+      "a cooldown branch per D (saving such a sweep is not supported yet)")(
+      "cooldown-fraction", po::value<double>()->default_value(0.2),
+      "--branches: the share of each run's D in its 1-sqrt cooldown");
   add_shape_search_options(p, 256, 256);
   p.add_format_option();
   p.add_db_option();
@@ -179,7 +210,17 @@ int run_plan(const Args& args) {
     o.shape = shape_search_options(p);
     o.data = p.get<std::string>("data");
   }
+  const bool branches = p.has("branches");
+  if (branches && p.has("save"))
+    throw InputError(
+        "--branches with --save: a sweep of cooldown branches cannot be saved yet (the "
+        "coordinator does not dispatch branches); plan it without --save to see its saving");
+  if (!branches && p.has("cooldown-fraction"))
+    throw InputError("--cooldown-fraction: only with --branches");
+  o.align_grid = o.align_grid || branches;
   const sweeps::Plan plan = sweeps::make_plan(o);
+  std::optional<sweeps::BranchPlan> branch_plan;
+  if (branches) branch_plan = sweeps::plan_branches(plan, p.get<double>("cooldown-fraction"));
 
   if (p.has("save")) {
     const std::string name = p.get<std::string>("save");
@@ -192,14 +233,19 @@ int run_plan(const Args& args) {
   }
 
   switch (format) {
-    case Format::kJson:
-      print_json(std::cout, sweeps::plan_to_json(plan));
+    case Format::kJson: {
+      nlohmann::json doc = sweeps::plan_to_json(plan);
+      if (branch_plan) doc["branches"] = sweeps::branch_plan_to_json(plan, *branch_plan);
+      print_json(std::cout, doc);
       break;
+    }
     case Format::kCsv:
       print_plan_csv(plan);
+      if (branch_plan) print_branch_summary(std::cerr, plan, *branch_plan);
       break;
     case Format::kTable:
       print_plan_table(plan);
+      if (branch_plan) print_branch_summary(std::cout, plan, *branch_plan);
       break;
   }
   if (p.has("save")) {

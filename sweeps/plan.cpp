@@ -51,6 +51,10 @@ Plan make_plan(const PlanOptions& o) {
       // Log-spaced targets from N_opt/span to N_opt·span (N_opt alone when grid == 1).
       const double t = o.grid == 1 ? 0.0 : -1.0 + 2.0 * i / (o.grid - 1);
       double target = opt.params * std::pow(o.span, t);
+      if (o.align_grid && o.grid > 1 && o.span > 1) {
+        const double step = 2.0 * std::log(o.span) / (o.grid - 1);
+        target = std::exp(step * std::round(std::log(target) / step));
+      }
       ShapeChoice shape = choose_shape(target, o.shape);
       // Neighbouring targets can round to one shape when shapes are coarse (tiny models): the
       // target steps up to the next larger shape, so that every budget keeps `grid` distinct

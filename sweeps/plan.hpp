@@ -22,6 +22,10 @@ struct PlanOptions {
   Accelerator hardware = {"H100", 989e12};  // for the hours estimate
   double mfu = 0.4;                         // model-FLOP utilisation assumed for hours
   std::string data = "kjv";                 // the data the sweep trains on (built-in corpus)
+  // Snap every grid target to one geometric lattice shared by all budgets (the grid's own
+  // ratio, span^(2/(grid−1)), through N = 1), so that the same shapes recur across budgets:
+  // what cooldown branches need (branch_plan.hpp). Off: each grid is centred on its N_opt.
+  bool align_grid = false;
 
   // Throws InputError naming the first option out of range.
   void validate() const;

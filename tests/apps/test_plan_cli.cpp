@@ -124,3 +124,47 @@ TEST_CASE("plan --rule fit:ID allocates from a stored Chinchilla fit") {
     CHECK(r.exit_code == 2);
   }
 }
+
+TEST_CASE("plan --branches: aligned grids, one stable run per shape, the compute it saves") {
+  const auto r = run_cli("plan --budget 1e11:1e12:3 --grid 3 --seq-len 64 --branches --format json");
+  REQUIRE(r.exit_code == 0);
+  const json doc = json::parse(r.out);
+  const json& b = doc["branches"];
+  CHECK(b["cooldown_fraction"] == 0.2);
+  // Each stable run trains to (1 − f)·D_max of its shape, each branch f·D: per shape the cost is
+  // 6·N·((1 − f)·D_max + f·ΣD), against 6·N·ΣD independently.
+  double independent = 0, branched = 0;
+  std::size_t runs = 0;
+  for (const json& g : b["groups"]) {
+    const double n = g["params"];
+    double sum = 0, largest = 0, flops = 0;
+    for (const json& p : g["points"]) {
+      sum += p["tokens"].get<double>();
+      largest = std::max(largest, p["tokens"].get<double>());
+      flops += p["flops"].get<double>();
+      ++runs;
+    }
+    CHECK(g["stable_tokens"].get<double>() == doctest::Approx(0.8 * largest));
+    CHECK(flops == doctest::Approx(6 * n * (0.8 * largest + 0.2 * sum)));
+    independent += 6 * n * sum;
+    branched += flops;
+  }
+  CHECK(runs == 9);
+  CHECK(b["groups"].size() < runs);  // the aligned grids share shapes across budgets
+  CHECK(b["independent_flops"].get<double>() == doctest::Approx(independent));
+  CHECK(b["branched_flops"].get<double>() == doctest::Approx(branched));
+  CHECK(branched <= 0.85 * independent);  // issue 13's acceptance bound
+  double per_budget = 0;
+  for (const json& x : b["budgets"]) per_budget += x["branched_flops"].get<double>();
+  CHECK(per_budget == doctest::Approx(branched));
+  // The table says it too; bad combinations are refused before anything is written.
+  const auto table = run_cli("plan --budget 1e11:1e12:3 --grid 3 --seq-len 64 --branches");
+  CHECK(table.out.find("cooldown branches (20% of each D in its cooldown)") != std::string::npos);
+  const std::string dir = fresh_dir("plan_branches");
+  const auto save = run_cli("plan --budget 1e11 --branches --save b", dir);
+  CHECK(save.exit_code == 2);
+  CHECK(save.err.find("cannot be saved yet") != std::string::npos);
+  CHECK(!std::filesystem::exists(dir + "/scalelab.db"));
+  CHECK(run_cli("plan --budget 1e11 --cooldown-fraction 0.3").exit_code == 2);
+  CHECK(run_cli("plan --budget 1e11 --branches --cooldown-fraction 1.5").exit_code == 2);
+}
