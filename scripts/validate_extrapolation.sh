@@ -16,8 +16,8 @@
 #             TPP 20)
 #   SCALELAB  the binary (default build/apps/scalelab)
 # Environment: WIDTHS (default "24 32 40 48"), TPP (tokens per parameter, default 20: the
-# IsoFLOP sweeps' regime, where 20% of a run is 50-160 steps and still in the loss' first
-# fall; 100 gives runs of 1,200-4,700 steps), BOOTSTRAP (refits per interval, default 50),
+# IsoFLOP sweeps' regime, where 20% of a run is 42-157 steps and still in the loss' first
+# fall; 100 gives runs of 1,054-3,912 steps), BOOTSTRAP (refits per interval, default 50),
 # THREADS (default 1).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
