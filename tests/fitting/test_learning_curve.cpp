@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numbers>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "fitting/learning_curve.hpp"
 #include "lib/error.hpp"
@@ -27,6 +30,29 @@ CurveFit lr_aware(const std::vector<CurvePoint>& pts, const LrSchedule& schedule
   o.offset = offset;
   return fit_learning_curve(CurveModel::kLrAware, {"curve", pts, schedule.total_steps(), schedule},
                             {}, o);
+}
+
+// The LR-aware law's truth over `schedule`: L0 + A·S1^(−alpha) − C·S2 (S0 = 0).
+std::function<double(std::int64_t)> lr_aware_truth(const LrSchedule& schedule, double l0,
+                                                   double a, double alpha, double c) {
+  std::vector<double> s1, s2;
+  schedule.areas(0.999, &s1, &s2);
+  return [=](std::int64_t s) { return l0 + a * std::pow(s1[s - 1], -alpha) - c * s2[s - 1]; };
+}
+
+// `truth` every 5 steps from step 60 to `last`, times log-normal noise drawn from `noise`
+// (one generator and distribution shared by the curves of a test, in order).
+CurveSeries noisy_curve(const std::string& name, const LrSchedule& schedule,
+                        const std::function<double(std::int64_t)>& truth, std::int64_t last,
+                        std::mt19937_64& rng, std::normal_distribution<double>& noise) {
+  CurveSeries c{name, {}, schedule.total_steps(), schedule};
+  for (std::int64_t s = 60; s <= last; s += 5)
+    c.points.push_back({s, truth(s) * std::exp(noise(rng))});
+  return c;
+}
+
+LrSchedule cosine_schedule(std::int64_t total) {
+  return LrSchedule::from_function([=](std::int64_t s) { return cosine_lr(s, total); }, total);
 }
 
 }  // namespace
@@ -228,26 +254,16 @@ TEST_CASE("joint fit: a reference's full curve identifies the annealing an early
   // Two LR-aware curves sharing C (the annealing; set explicitly, the default also shares
   // alpha), each with its own L0, A, alpha: the reference a shorter schedule run to the end,
   // the target seen up to 20% of its steps.
-  auto schedule_of = [](std::int64_t total) {
-    return LrSchedule::from_function([=](std::int64_t s) { return cosine_lr(s, total); }, total);
-  };
   const std::int64_t ref_total = 1500, total = 3000;
-  const LrSchedule ref_schedule = schedule_of(ref_total), schedule = schedule_of(total);
+  const LrSchedule ref_schedule = cosine_schedule(ref_total), schedule = cosine_schedule(total);
   const double c = 0.5;
-  auto curve = [&](const LrSchedule& sch, double l0, double a, double alpha) {
-    std::vector<double> s1, s2;
-    sch.areas(0.999, &s1, &s2);
-    return [=](std::int64_t s) { return l0 + a * std::pow(s1[s - 1], -alpha) - c * s2[s - 1]; };
-  };
-  const auto ref_truth = curve(ref_schedule, 2.2, 0.08, 0.5);
-  const auto truth = curve(schedule, 2.0, 0.07, 0.45);
+  const auto truth = lr_aware_truth(schedule, 2.0, 0.07, 0.45, c);
   std::mt19937_64 rng(7);
   std::normal_distribution<double> noise(0, 0.002);
-  CurveSeries ref{"ref", {}, ref_total, ref_schedule}, target{"target", {}, total, schedule};
-  for (std::int64_t s = 60; s <= ref_total; s += 5)
-    ref.points.push_back({s, ref_truth(s) * std::exp(noise(rng))});
-  for (std::int64_t s = 60; s <= total / 5; s += 5)
-    target.points.push_back({s, truth(s) * std::exp(noise(rng))});
+  const CurveSeries ref = noisy_curve("ref", ref_schedule,
+                                      lr_aware_truth(ref_schedule, 2.2, 0.08, 0.5, c), ref_total,
+                                      rng, noise);
+  const CurveSeries target = noisy_curve("target", schedule, truth, total / 5, rng, noise);
   LearningCurveOptions o;
   o.bootstrap = 0;
   o.offset = false;
@@ -269,26 +285,16 @@ TEST_CASE("joint fit, default sharing: a reference's alpha pins the early curve'
   // A smaller model's finished curve (higher L0, larger A) and a larger model's first 20%,
   // both L0 + A·S1^(−alpha) − C·S2 with the same alpha and C (what the default shares: see
   // default_shared_parameters). The target's L0 and A then come from a linear fit.
-  auto schedule_of = [](std::int64_t total) {
-    return LrSchedule::from_function([=](std::int64_t s) { return cosine_lr(s, total); }, total);
-  };
   const std::int64_t ref_total = 1000, total = 2000;
-  const LrSchedule ref_schedule = schedule_of(ref_total), schedule = schedule_of(total);
+  const LrSchedule ref_schedule = cosine_schedule(ref_total), schedule = cosine_schedule(total);
   const double alpha = 0.4, c = 0.5;
-  auto curve = [&](const LrSchedule& sch, double l0, double a) {
-    std::vector<double> s1, s2;
-    sch.areas(0.999, &s1, &s2);
-    return [=](std::int64_t s) { return l0 + a * std::pow(s1[s - 1], -alpha) - c * s2[s - 1]; };
-  };
-  const auto ref_truth = curve(ref_schedule, 2.4, 0.09);
-  const auto truth = curve(schedule, 2.0, 0.07);
+  const auto truth = lr_aware_truth(schedule, 2.0, 0.07, alpha, c);
   std::mt19937_64 rng(11);
   std::normal_distribution<double> noise(0, 0.002);
-  CurveSeries ref{"ref", {}, ref_total, ref_schedule}, target{"target", {}, total, schedule};
-  for (std::int64_t s = 60; s <= ref_total; s += 5)
-    ref.points.push_back({s, ref_truth(s) * std::exp(noise(rng))});
-  for (std::int64_t s = 60; s <= total / 5; s += 5)
-    target.points.push_back({s, truth(s) * std::exp(noise(rng))});
+  const CurveSeries ref = noisy_curve("ref", ref_schedule,
+                                      lr_aware_truth(ref_schedule, 2.4, 0.09, alpha, c), ref_total,
+                                      rng, noise);
+  const CurveSeries target = noisy_curve("target", schedule, truth, total / 5, rng, noise);
   LearningCurveOptions o;
   o.bootstrap = 0;
   const CurveFit joint = fit_learning_curve(CurveModel::kLrAware, target, {ref}, o);
